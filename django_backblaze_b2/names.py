@@ -1,0 +1,78 @@
+"""File names: Django's names to B2 keys and back, with B2's naming rules and traversal checks.
+
+Pure functions, no I/O. Django's ``Storage.save()`` validates names, but ``open``, ``exists``,
+``delete``, ``size`` and ``url`` do not, so every storage method passes its name through here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+
+from django.core.exceptions import SuspiciousFileOperation
+
+MAX_KEY_BYTES = 1000  # B2's limit on a whole file name, in UTF-8 bytes
+MAX_SEGMENT_BYTES = 250  # B2's limit on each '/'-separated part
+
+
+def clean_name(name: str, *, allow_root: bool = False) -> str:
+    """Return ``name`` as it will be stored, or raise ``SuspiciousFileOperation`` naming the rule broken.
+
+    ``allow_root`` accepts ``""`` (the storage's root), for ``exists``/``listdir``.
+    """
+    if not isinstance(name, str):
+        raise SuspiciousFileOperation(f"File names must be strings, not {type(name).__name__}.")
+    if name in ("", "."):
+        if allow_root:
+            return ""
+        raise SuspiciousFileOperation("A file name cannot be empty.")
+    if "\\" in name:
+        raise SuspiciousFileOperation("File names cannot contain backslashes ('\\'): B2 does not allow them.")
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise SuspiciousFileOperation("File names cannot contain control characters (such as newlines or NUL).")
+    if name.startswith("/"):
+        raise SuspiciousFileOperation("File names must be relative: an absolute path such as '/etc/passwd' is refused.")
+    parts = name.split("/")
+    if ".." in parts:
+        raise SuspiciousFileOperation("File names cannot contain '..' (path traversal).")
+    stripped = name.rstrip("/") if allow_root else name
+    if stripped.endswith("/"):
+        raise SuspiciousFileOperation("File names cannot end with '/'.")
+    if "//" in stripped:
+        raise SuspiciousFileOperation("File names cannot contain '//' (an empty folder name).")
+    if any(part == "." for part in stripped.split("/")):
+        raise SuspiciousFileOperation("File names cannot contain '.' as a folder name.")
+    if any(len(part.encode()) > MAX_SEGMENT_BYTES for part in parts):
+        raise SuspiciousFileOperation(
+            f"Each '/'-separated part of a file name can be at most {MAX_SEGMENT_BYTES} UTF-8 bytes."
+        )
+    return stripped
+
+
+def to_key(location: str, name: str, *, allow_root: bool = False) -> str:
+    """The B2 file name for a Django name under ``location``."""
+    cleaned = clean_name(name, allow_root=allow_root)
+    key = posixpath.join(location, cleaned) if location else cleaned
+    if allow_root:
+        key = key.rstrip("/")
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise SuspiciousFileOperation(
+            f"File name is {len(key.encode())} UTF-8 bytes long with its location prefix; B2 allows {MAX_KEY_BYTES}."
+        )
+    return key
+
+
+def folder_prefix(location: str, path: str) -> str:
+    """The B2 key prefix listing a folder: ``""`` for the bucket root, else ``"key/"``."""
+    key = to_key(location, path, allow_root=True)
+    return f"{key}/" if key else ""
+
+
+def from_key(location: str, key: str) -> str:
+    """The Django name for a B2 file name that lives under ``location``."""
+    if not location:
+        return key
+    prefix = f"{location}/"
+    if not key.startswith(prefix):
+        raise ValueError(f"B2 file name is outside the storage's location {location!r}.")
+    return key[len(prefix) :]

@@ -1,0 +1,285 @@
+"""Every setting of the library: defaults, merging, validation, and the messages for mistakes.
+
+Options come from three places, later ones winning: the defaults below, ``settings.BACKBLAZE_CONFIG``,
+and the storage's constructor (keyword arguments, ``opts=``, or ``STORAGES[...]["OPTIONS"]``, which
+Django passes as keyword arguments). They are resolved once, into an immutable :class:`StorageOptions`.
+
+The TypedDicts keep the names published by django-backblaze-b2 7.0.0 so that typed settings files
+keep working.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional, Union
+
+from django.core.exceptions import ImproperlyConfigured
+from typing_extensions import TypedDict
+
+
+class ProxiedBucketNames(TypedDict, total=False):
+    public: Optional[str]
+    logged_in: Optional[str]
+    staff: Optional[str]
+
+
+class DjangoCacheAccountInfoConfig(TypedDict):
+    type: Literal["django-cache"]
+    cache: str
+
+
+class InMemoryAccountInfoConfig(TypedDict):
+    type: Literal["memory"]
+
+
+class SqliteAccountInfoConfig(TypedDict):
+    type: Literal["sqlite"]
+    database_path: str
+
+
+AccountInfoConfig = Union[DjangoCacheAccountInfoConfig, InMemoryAccountInfoConfig, SqliteAccountInfoConfig]
+
+
+class CDNConfig(TypedDict):
+    base_url: str
+    include_bucket_url_segments: bool
+
+
+class PossibleB2StorageOptions(TypedDict, total=False):
+    realm: str  # default "production"
+    application_key_id: str
+    application_key: str
+    bucket: str
+    authorize_on_init: bool
+    validate_on_init: bool
+    allow_file_overwrites: bool
+    account_info: Optional[AccountInfoConfig]
+    forbid_file_property_caching: bool
+    specific_bucket_names: ProxiedBucketNames
+    cdn_config: Optional[CDNConfig]
+    non_existent_bucket_details: Optional[dict[str, Any]]
+    default_file_info: dict[str, Any]
+    # New in this library
+    location: str
+    simulator: bool
+
+
+class BackblazeB2StorageOptions(TypedDict):
+    realm: str
+    application_key_id: str
+    application_key: str
+    bucket: str
+    authorize_on_init: bool
+    validate_on_init: bool
+    allow_file_overwrites: bool
+    account_info: Optional[AccountInfoConfig]
+    forbid_file_property_caching: bool
+    specific_bucket_names: ProxiedBucketNames
+    cdn_config: Optional[CDNConfig]
+    non_existent_bucket_details: Optional[dict[str, Any]]
+    default_file_info: dict[str, Any]
+    location: str
+    simulator: bool
+
+
+DEFAULT_ACCOUNT_INFO_CACHE = "django-backblaze-b2"
+SECRET_OPTIONS = frozenset({"application_key", "application_key_id"})
+_UNSET = "you must set this value yourself"
+
+
+def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
+    return {
+        "realm": "production",
+        "application_key_id": _UNSET,
+        "application_key": _UNSET,
+        "bucket": "django",
+        # 7.0.0 defaulted both to True, which made importing models.py call B2. Errors now surface
+        # at first use and in `manage.py check` instead.
+        "authorize_on_init": False,
+        "validate_on_init": False,
+        "allow_file_overwrites": False,
+        "account_info": {"type": "django-cache", "cache": DEFAULT_ACCOUNT_INFO_CACHE},
+        "forbid_file_property_caching": False,
+        "specific_bucket_names": {"public": None, "logged_in": None, "staff": None},
+        "cdn_config": None,
+        "non_existent_bucket_details": None,
+        "default_file_info": {},
+        "location": "",
+        "simulator": False,
+    }
+
+
+# Options whose dict values are merged key by key across sources rather than replaced.
+_MERGED_DICTS = frozenset({"specific_bucket_names", "default_file_info"})
+_ROUTES = ("public", "logged_in", "staff")
+
+
+@dataclass(frozen=True)
+class StorageOptions:
+    """The resolved, validated options of one storage. Secrets are kept out of ``repr``."""
+
+    realm: str
+    application_key_id: str = field(repr=False)
+    application_key: str = field(repr=False)
+    bucket: str
+    location: str
+    authorize_on_init: bool
+    validate_on_init: bool
+    allow_file_overwrites: bool
+    account_info: Mapping[str, str]
+    forbid_file_property_caching: bool
+    specific_bucket_names: Mapping[str, Optional[str]]
+    cdn_config: Optional[Mapping[str, Any]]
+    non_existent_bucket_details: Optional[Mapping[str, Any]]
+    default_file_info: Mapping[str, str]
+    simulator: bool
+
+    @property
+    def has_credentials(self) -> bool:
+        return _UNSET not in (self.application_key_id, self.application_key) and bool(
+            self.application_key_id and self.application_key
+        )
+
+
+def settings_config() -> dict[str, Any]:
+    """``settings.BACKBLAZE_CONFIG`` as a dict (empty when unset)."""
+    from django.conf import settings
+
+    config = getattr(settings, "BACKBLAZE_CONFIG", {})
+    if not isinstance(config, Mapping):
+        raise ImproperlyConfigured(f"BACKBLAZE_CONFIG must be a dict, not {type(config).__name__}.")
+    return dict(config)
+
+
+def resolve(
+    constructor_options: Mapping[str, Any],
+    *,
+    route: Optional[str] = None,
+    source: str = "the storage's keyword arguments",
+) -> StorageOptions:
+    """Merge defaults, ``BACKBLAZE_CONFIG`` and the constructor's options, then validate them.
+
+    ``route`` names the proxy route of the storage class ("public", "logged_in", "staff"); its
+    ``specific_bucket_names`` entry then chooses the bucket.
+    """
+    from_settings = settings_config()
+    check_known(from_settings, "BACKBLAZE_CONFIG")
+    check_known(constructor_options, source)
+    merged: dict[str, Any] = copy.deepcopy(dict(get_default_b2_storage_options()))
+    for layer in (from_settings, constructor_options):
+        for key, value in layer.items():
+            if key in _MERGED_DICTS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = copy.deepcopy(value)
+    if route is not None:
+        specific = merged["specific_bucket_names"]
+        if isinstance(specific, Mapping) and specific.get(route):
+            merged["bucket"] = specific[route]
+    return _validated(merged)
+
+
+def check_known(options: Mapping[str, Any], source: str) -> None:
+    known = get_default_b2_storage_options().keys()
+    unknown = sorted(str(key) for key in options if key not in known)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"Unknown django-backblaze-b2 option(s) in {source}: {', '.join(repr(k) for k in unknown)}. "
+            f"Known options are: {', '.join(sorted(known))}."
+        )
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], name: str, what: str) -> None:
+    if not isinstance(value, kind):
+        raise ImproperlyConfigured(
+            f"django-backblaze-b2 option {name!r} must be {what}, not {type(value).__name__}."
+        )
+
+
+def _validated(merged: dict[str, Any]) -> StorageOptions:
+    for name in ("realm", "application_key_id", "application_key", "bucket", "location"):
+        # Never echo the value: two of these are secrets.
+        _expect(merged[name], str, name, "a string")
+    for name in (
+        "authorize_on_init",
+        "validate_on_init",
+        "allow_file_overwrites",
+        "forbid_file_property_caching",
+        "simulator",
+    ):
+        _expect(merged[name], bool, name, "True or False")
+    if not merged["bucket"]:
+        raise ImproperlyConfigured("django-backblaze-b2 option 'bucket' must name a bucket.")
+
+    location = merged["location"].strip("/")
+    if "\\" in location or "//" in location or any(part in (".", "..") for part in location.split("/") if location):
+        raise ImproperlyConfigured(
+            "django-backblaze-b2 option 'location' must be a plain key prefix such as 'media/uploads' "
+            "(no '..', '.', '//' or backslashes)."
+        )
+
+    account_info = merged["account_info"]
+    if account_info is None:
+        account_info = get_default_b2_storage_options()["account_info"]
+    _expect(account_info, Mapping, "account_info", "a dict such as {'type': 'django-cache', 'cache': 'b2'}")
+    kind = account_info.get("type")
+    if kind == "django-cache":
+        account_info = {"type": kind, "cache": account_info.get("cache", DEFAULT_ACCOUNT_INFO_CACHE)}
+        _expect(account_info["cache"], str, "account_info.cache", "the name of a cache in CACHES")
+    elif kind == "memory":
+        account_info = {"type": kind}
+    elif kind == "sqlite":
+        if not isinstance(account_info.get("database_path"), str):
+            raise ImproperlyConfigured(
+                "django-backblaze-b2 option 'account_info' of type 'sqlite' needs 'database_path', "
+                "the path of the sqlite file to keep the authorization in."
+            )
+        account_info = {"type": kind, "database_path": account_info["database_path"]}
+    else:
+        raise ImproperlyConfigured(
+            f"django-backblaze-b2 option 'account_info' has unknown type {kind!r}: "
+            "use 'django-cache', 'memory' or 'sqlite'."
+        )
+
+    specific = merged["specific_bucket_names"] or {}
+    _expect(specific, Mapping, "specific_bucket_names", "a dict with keys 'public', 'logged_in', 'staff'")
+    unknown_routes = sorted(set(specific) - set(_ROUTES))
+    if unknown_routes:
+        raise ImproperlyConfigured(
+            f"django-backblaze-b2 option 'specific_bucket_names' has unknown key(s) {unknown_routes}: "
+            "use 'public', 'logged_in' and 'staff'."
+        )
+
+    cdn = merged["cdn_config"]
+    if cdn is not None:
+        _expect(cdn, Mapping, "cdn_config", "a dict with 'base_url' and 'include_bucket_url_segments'")
+        if not isinstance(cdn.get("base_url"), str) or not cdn["base_url"]:
+            raise ImproperlyConfigured("django-backblaze-b2 option 'cdn_config' needs 'base_url', a URL string.")
+        cdn = {"base_url": cdn["base_url"], "include_bucket_url_segments": bool(cdn.get("include_bucket_url_segments"))}
+
+    details = merged["non_existent_bucket_details"]
+    if details is not None:
+        _expect(details, Mapping, "non_existent_bucket_details", "a dict of b2sdk create_bucket arguments")
+
+    file_info = merged["default_file_info"] or {}
+    _expect(file_info, Mapping, "default_file_info", "a dict of file info names to string values")
+
+    return StorageOptions(
+        realm=merged["realm"],
+        application_key_id=merged["application_key_id"],
+        application_key=merged["application_key"],
+        bucket=merged["bucket"],
+        location=location,
+        authorize_on_init=merged["authorize_on_init"],
+        validate_on_init=merged["validate_on_init"],
+        allow_file_overwrites=merged["allow_file_overwrites"],
+        account_info=account_info,
+        forbid_file_property_caching=merged["forbid_file_property_caching"],
+        specific_bucket_names={route: specific.get(route) for route in _ROUTES},
+        cdn_config=cdn,
+        non_existent_bucket_details=dict(details) if details is not None else None,
+        default_file_info={str(k): str(v) for k, v in file_info.items()},
+        simulator=merged["simulator"],
+    )
