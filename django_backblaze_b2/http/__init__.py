@@ -1,0 +1,51 @@
+"""The HTTP side of the proxy views, apart from Django's views and from B2.
+
+Pure functions and value objects: give :func:`decide` the request method and headers and a
+:class:`FileMeta`, and it answers with a :class:`Decision` (status, headers, byte range to stream).
+"""
+
+from .conditional import evaluate_preconditions, if_range_allows, make_etag, strong_match, weak_match
+from .headers import (
+    PASSIVE_INLINE_TYPES,
+    SANDBOX_CSP,
+    content_disposition,
+    is_passive,
+    normalize_content_type,
+)
+from .ranges import UNSATISFIABLE, ByteRange, Unsatisfiable, parse_range_header, select_range
+from .responder import (
+    ALLOW_HEADER,
+    DEFAULT_PUBLIC_CACHE_CONTROL,
+    NOT_MODIFIED_HEADERS,
+    PRIVATE_CACHE_CONTROL,
+    Decision,
+    FileMeta,
+    decide,
+    method_not_allowed,
+)
+
+__all__ = [
+    "ALLOW_HEADER",
+    "DEFAULT_PUBLIC_CACHE_CONTROL",
+    "NOT_MODIFIED_HEADERS",
+    "PASSIVE_INLINE_TYPES",
+    "PRIVATE_CACHE_CONTROL",
+    "SANDBOX_CSP",
+    "UNSATISFIABLE",
+    "ByteRange",
+    "Decision",
+    "FileMeta",
+    "Unsatisfiable",
+    "content_disposition",
+    "decide",
+    "evaluate_preconditions",
+    "if_range_allows",
+    "is_passive",
+    "make_etag",
+    "method_not_allowed",
+    "normalize_content_type",
+    "parse_range_header",
+    "select_range",
+    "strong_match",
+    "weak_match",
+]
