@@ -193,9 +193,7 @@ def check_known(options: Mapping[str, Any], source: str) -> None:
 
 def _expect(value: Any, kind: type | tuple[type, ...], name: str, what: str) -> None:
     if not isinstance(value, kind):
-        raise ImproperlyConfigured(
-            f"django-backblaze-b2 option {name!r} must be {what}, not {type(value).__name__}."
-        )
+        raise ImproperlyConfigured(f"django-backblaze-b2 option {name!r} must be {what}, not {type(value).__name__}.")
 
 
 def _validated(merged: dict[str, Any]) -> StorageOptions:
