@@ -13,16 +13,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Union
 
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypedDict
 
 
 class ProxiedBucketNames(TypedDict, total=False):
-    public: Optional[str]
-    logged_in: Optional[str]
-    staff: Optional[str]
+    public: str | None
+    logged_in: str | None
+    staff: str | None
 
 
 class DjangoCacheAccountInfoConfig(TypedDict):
@@ -39,7 +39,7 @@ class SqliteAccountInfoConfig(TypedDict):
     database_path: str
 
 
-AccountInfoConfig = Union[DjangoCacheAccountInfoConfig, InMemoryAccountInfoConfig, SqliteAccountInfoConfig]
+AccountInfoConfig = Union[DjangoCacheAccountInfoConfig, InMemoryAccountInfoConfig, SqliteAccountInfoConfig]  # noqa: UP007
 
 
 class CDNConfig(TypedDict):
@@ -55,11 +55,11 @@ class PossibleB2StorageOptions(TypedDict, total=False):
     authorize_on_init: bool
     validate_on_init: bool
     allow_file_overwrites: bool
-    account_info: Optional[AccountInfoConfig]
+    account_info: AccountInfoConfig | None
     forbid_file_property_caching: bool
     specific_bucket_names: ProxiedBucketNames
-    cdn_config: Optional[CDNConfig]
-    non_existent_bucket_details: Optional[dict[str, Any]]
+    cdn_config: CDNConfig | None
+    non_existent_bucket_details: dict[str, Any] | None
     default_file_info: dict[str, Any]
     # New in this library
     location: str
@@ -74,11 +74,11 @@ class BackblazeB2StorageOptions(TypedDict):
     authorize_on_init: bool
     validate_on_init: bool
     allow_file_overwrites: bool
-    account_info: Optional[AccountInfoConfig]
+    account_info: AccountInfoConfig | None
     forbid_file_property_caching: bool
     specific_bucket_names: ProxiedBucketNames
-    cdn_config: Optional[CDNConfig]
-    non_existent_bucket_details: Optional[dict[str, Any]]
+    cdn_config: CDNConfig | None
+    non_existent_bucket_details: dict[str, Any] | None
     default_file_info: dict[str, Any]
     location: str
     simulator: bool
@@ -130,9 +130,9 @@ class StorageOptions:
     allow_file_overwrites: bool
     account_info: Mapping[str, str]
     forbid_file_property_caching: bool
-    specific_bucket_names: Mapping[str, Optional[str]]
-    cdn_config: Optional[Mapping[str, Any]]
-    non_existent_bucket_details: Optional[Mapping[str, Any]]
+    specific_bucket_names: Mapping[str, str | None]
+    cdn_config: Mapping[str, Any] | None
+    non_existent_bucket_details: Mapping[str, Any] | None
     default_file_info: Mapping[str, str]
     simulator: bool
 
@@ -156,7 +156,7 @@ def settings_config() -> dict[str, Any]:
 def resolve(
     constructor_options: Mapping[str, Any],
     *,
-    route: Optional[str] = None,
+    route: str | None = None,
     source: str = "the storage's keyword arguments",
 ) -> StorageOptions:
     """Merge defaults, ``BACKBLAZE_CONFIG`` and the constructor's options, then validate them.

@@ -1,0 +1,198 @@
+"""The one module that builds b2sdk objects: one authorized ``B2Api`` per account per process,
+and the buckets it reaches.
+
+Storage instances are cheap and many (Django makes one per ``FileField``, per ``STORAGES`` alias,
+per request in some code); authorizing is a paid class C call. So connections live in a process-wide
+registry keyed by what identifies the account (realm, key id, account-info store), and every storage
+with the same settings shares one, across threads. Bucket objects and bucket types are learnt once per
+connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from b2sdk.v2 import (
+    AbstractAccountInfo,
+    AuthInfoCache,
+    B2Api,
+    B2HttpApiConfig,
+    Bucket,
+    InMemoryAccountInfo,
+    SqliteAccountInfo,
+)
+from b2sdk.v2.exception import MissingAccountData, NonExistentBucket
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
+
+from .cache_account_info import DjangoCacheAccountInfo
+from .metadata import MetadataMemo
+from .options import StorageOptions
+
+if TYPE_CHECKING:
+    from .testing import SimulatedB2
+
+logger = logging.getLogger("django_backblaze_b2")
+
+UPLOAD_THREADS = 4  # per process; b2sdk's default of 10 is a lot next to a web server's workers
+
+
+@dataclass(frozen=True)
+class _Account:
+    realm: str
+    application_key_id: str
+    account_info: tuple[tuple[str, str], ...]
+    simulator_id: int | None
+
+
+class B2Connection:
+    """An authorized ``B2Api`` for one account, shared by every storage that uses it."""
+
+    def __init__(self, options: StorageOptions, simulator: SimulatedB2 | None) -> None:
+        self.simulator = simulator
+        if simulator is not None:
+            # Credentials in settings are ignored: the simulated B2 has its own account.
+            self.realm, self._key_id, self._key = simulator.realm, simulator.key_id, simulator.key
+        else:
+            if not options.has_credentials:
+                raise ImproperlyConfigured(
+                    "django-backblaze-b2 needs BACKBLAZE_CONFIG['application_key_id'] and "
+                    "BACKBLAZE_CONFIG['application_key'] (or set BACKBLAZE_CONFIG['simulator'] = True "
+                    "to use an in-process simulated B2)."
+                )
+            self.realm, self._key_id, self._key = options.realm, options.application_key_id, options.application_key
+        self.account_info = self._make_account_info(options.account_info)
+        api_config = B2HttpApiConfig()
+        if simulator is not None:
+            from .testing.simulator import RealisticRawSimulator
+
+            api_config = B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
+        self.api = B2Api(
+            self.account_info,
+            cache=AuthInfoCache(self.account_info),
+            api_config=api_config,
+            max_upload_workers=UPLOAD_THREADS,
+        )
+        if simulator is not None:
+            self.api.session.raw_api = simulator.raw
+        if isinstance(self.account_info, DjangoCacheAccountInfo):
+            self.account_info.authorizer = self._authorize
+        self._lock = threading.RLock()
+        self._authorized = False
+        self._buckets: dict[str, Bucket] = {}
+        self._bucket_types: dict[str, str] = {}
+        self.metadata_memo = MetadataMemo()
+
+    def _make_account_info(self, config: Mapping[str, str]) -> AbstractAccountInfo:
+        kind = config["type"]
+        if kind == "django-cache":
+            if self.simulator is not None and config["cache"] not in caches:
+                # Everything is in this process anyway; don't make test settings declare a cache.
+                return InMemoryAccountInfo()
+            return DjangoCacheAccountInfo(
+                config["cache"], realm=self.realm, application_key_id=self._key_id, application_key=self._key
+            )
+        if kind == "sqlite":
+            return SqliteAccountInfo(file_name=config["database_path"])
+        return InMemoryAccountInfo()
+
+    def _authorize(self) -> None:
+        logger.debug("django-backblaze-b2: authorizing with B2 (realm %s)", self.realm)
+        self.api.authorize_account(self.realm, self._key_id, self._key)
+
+    def ensure_authorized(self) -> None:
+        """Authorize unless this process, or another one through the shared cache, already has."""
+        if self._authorized:
+            return
+        with self._lock:
+            if self._authorized:
+                return
+            info = self.account_info
+            if isinstance(info, DjangoCacheAccountInfo):
+                info.ensure_authorized()
+            else:
+                try:
+                    info.get_account_auth_token()
+                    same_key = info.get_application_key_id() == self._key_id and info.get_realm() == self.realm
+                except MissingAccountData:
+                    same_key = False
+                if not same_key:
+                    self._authorize()
+            self._authorized = True
+
+    def bucket(self, name: str, create_details: Mapping[str, Any] | None = None) -> Bucket:
+        """The named bucket; created from ``create_details`` (or on demand in the simulator) if missing."""
+        try:
+            return self._buckets[name]
+        except KeyError:
+            pass
+        with self._lock:
+            if name in self._buckets:
+                return self._buckets[name]
+            self.ensure_authorized()
+            try:
+                bucket = self.api.get_bucket_by_name(name)
+            except NonExistentBucket:
+                if create_details is None and self.simulator is None:
+                    raise
+                details = {"bucket_type": "allPrivate", **(create_details or {})}
+                logger.info("django-backblaze-b2: creating bucket %s (%s)", name, details["bucket_type"])
+                bucket = self.api.create_bucket(name, **details)
+            if bucket.type_:
+                self._bucket_types[name] = bucket.type_
+            self._buckets[name] = bucket
+            return bucket
+
+    def bucket_type(self, name: str) -> str:
+        """``allPublic`` or ``allPrivate``, learnt once (a bucket id from the cache carries no type)."""
+        try:
+            return self._bucket_types[name]
+        except KeyError:
+            pass
+        bucket = self.bucket(name)
+        with self._lock:
+            if name not in self._bucket_types:
+                fresh = self.api.list_buckets(bucket_name=name)
+                self._bucket_types[name] = fresh[0].type_ if fresh else (bucket.type_ or "allPrivate")
+            return self._bucket_types[name]
+
+    def download_url(self) -> str:
+        self.ensure_authorized()
+        return str(self.account_info.get_download_url())
+
+
+_registry: dict[_Account, B2Connection] = {}
+_registry_lock = threading.Lock()
+
+
+def connection_for(options: StorageOptions) -> B2Connection:
+    """The process's shared connection for these options."""
+    simulator = None
+    if options.simulator:
+        from .testing import current_simulator
+
+        simulator = current_simulator()
+    account = _Account(
+        realm=simulator.realm if simulator else options.realm,
+        application_key_id=simulator.key_id if simulator else options.application_key_id,
+        account_info=tuple(sorted(options.account_info.items())),
+        simulator_id=id(simulator) if simulator else None,
+    )
+    try:
+        return _registry[account]
+    except KeyError:
+        pass
+    with _registry_lock:
+        if account not in _registry:
+            _registry[account] = B2Connection(options, simulator)
+        return _registry[account]
+
+
+def forget_connections() -> None:
+    """Drop every shared connection (tests swapping the simulated B2 use this)."""
+    with _registry_lock:
+        _registry.clear()

@@ -1,0 +1,194 @@
+"""The file object ``storage.open()`` returns: lazy ranged reads, spooled streaming writes.
+
+Reading goes through :class:`RangeReader`, a raw stream under ``io.BufferedReader``: the first read
+opens one B2 download from the current position and later reads continue on it; a seek elsewhere
+closes it and the next read opens another from there. Opening and closing downloads nothing.
+
+Writing (``"wb"``/``"w"``) spools into a temporary file that moves to disk past a few MiB, and
+uploads it when the file is closed.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from typing import IO, Any, Protocol
+
+from django.core.files.base import File
+
+from .metadata import FileMetadata
+
+SPOOL_MAX_MEMORY = 4 * 1024 * 1024
+READ_BUFFER_SIZE = 1024 * 1024
+
+
+class RemoteFile(Protocol):
+    """What a file object needs from its storage: one B2 file, reachable by name."""
+
+    key: str
+
+    def metadata(self) -> FileMetadata: ...
+
+    def download(self, range_: tuple[int, int] | None) -> Any: ...
+
+    def upload(self, content: Any) -> FileMetadata: ...
+
+
+class RangeReader(io.RawIOBase):
+    """Reads a B2 file from any position, one download per contiguous run of reads."""
+
+    def __init__(self, remote: RemoteFile, size: int | None = None) -> None:
+        super().__init__()
+        self._remote = remote
+        self._size = size
+        self._position = 0
+        self._response: Any = None
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            self._size = self._remote.metadata().size
+        return self._size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            position = offset
+        elif whence == io.SEEK_CUR:
+            position = self._position + offset
+        elif whence == io.SEEK_END:
+            position = self.size + offset
+        else:
+            raise ValueError(f"invalid whence ({whence})")
+        if position < 0:
+            raise ValueError(f"negative seek position {position}")
+        if position != self._position:
+            self._close_response()
+            self._position = position
+        return position
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not len(buffer) or (self._size is not None and self._position >= self._size):
+            return 0
+        if self._response is None and not self._open_response():
+            return 0
+        data = self._response.raw.read(len(buffer))
+        if not data:
+            self._close_response()
+            return 0
+        size = len(data)
+        buffer[:size] = data
+        self._position += size
+        return size
+
+    def _open_response(self) -> bool:
+        if self._position == 0:
+            downloaded = self._remote.download(None)
+            self._size = int(downloaded.download_version.content_length)
+        else:
+            if self._position >= self.size:
+                return False
+            downloaded = self._remote.download((self._position, self.size - 1))
+        self._response = downloaded.response
+        return True
+
+    def _close_response(self) -> None:
+        if self._response is not None:
+            response, self._response = self._response, None
+            response.close()
+
+    def close(self) -> None:
+        self._close_response()
+        super().close()
+
+
+class B2File(File):  # type: ignore[type-arg]
+    """A Django ``File`` on a B2 file. Modes: ``rb``, ``r``, ``wb``, ``w``."""
+
+    def __init__(self, remote: RemoteFile, name: str, mode: str = "rb", size: int | None = None) -> None:
+        normalized = mode.replace("t", "")
+        if normalized not in ("r", "rb", "w", "wb"):
+            raise ValueError(
+                f"B2 files can be opened for reading ('rb', 'r') or writing ('wb', 'w'), not {mode!r}: "
+                "B2 cannot append to or modify a file in place."
+            )
+        self._remote = remote
+        self.mode = mode
+        self._writing = normalized.startswith("w")
+        self._text = "b" not in normalized
+        self._known_size = size
+        self._dirty = False
+        file: IO[Any]
+        if self._writing:
+            self._spool: IO[bytes] | None = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)  # noqa: SIM115
+            self._reader: RangeReader | None = None
+            file = self._spool
+            if self._text:
+                file = io.TextIOWrapper(self._spool, encoding="utf-8", write_through=True)  # type: ignore[type-var]
+        else:
+            self._spool = None
+            self._reader = RangeReader(remote, size)
+            file = io.BufferedReader(self._reader, buffer_size=READ_BUFFER_SIZE)
+            if self._text:
+                file = io.TextIOWrapper(file, encoding="utf-8")
+        self._stream: IO[Any] = file
+        super().__init__(file, name)
+
+    @property
+    def size(self) -> int:
+        if self._writing:
+            assert self._spool is not None
+            self._stream.flush()
+            position = self._spool.tell()
+            self._spool.seek(0, io.SEEK_END)
+            end = self._spool.tell()
+            self._spool.seek(position)
+            return end
+        if self._reader is not None:
+            return self._reader.size
+        return self._known_size or 0
+
+    def write(self, data: bytes | str) -> int:  # type: ignore[override]
+        if not self._writing:
+            raise io.UnsupportedOperation(f"{self.name!r} was opened for reading (mode {self.mode!r}), not writing.")
+        self._dirty = True
+        return self._stream.write(data)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self._writing and self._dirty:
+                assert self._spool is not None
+                self._stream.flush()
+                self._spool.seek(0)
+                metadata = self._remote.upload(_Content(self._spool))
+                self._known_size = metadata.size
+                self._dirty = False
+        finally:
+            self._stream.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._stream.closed
+
+    def __repr__(self) -> str:
+        return f"<B2File: {self.name} ({self.mode})>"
+
+
+class _Content:
+    """Hands the spooled bytes to the uploader without letting it see the temporary file's name."""
+
+    def __init__(self, spool: IO[bytes]) -> None:
+        self.file = spool
+
+    def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)

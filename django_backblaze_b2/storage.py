@@ -1,0 +1,295 @@
+"""``BackblazeB2Storage``: Django's ``Storage`` contract on B2, and nothing else.
+
+Names go through :mod:`.names`, uploads through :mod:`.upload`, file objects are :mod:`.files`,
+and the b2sdk objects come from :mod:`.connection`. Every B2 call this class makes is in one of
+the small ``_b2_*`` methods or in those modules, so call budgets can be read off the code.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import django
+from b2sdk.v2 import Bucket
+from b2sdk.v2.exception import FileNotPresent
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import Storage
+from django.utils.deconstruct import deconstructible
+from typing_extensions import Unpack
+
+from . import names, upload
+from .connection import B2Connection, connection_for
+from .files import B2File
+from .metadata import FileMetadata, MetadataMemo
+from .options import SECRET_OPTIONS, PossibleB2StorageOptions, StorageOptions, resolve
+
+logger = logging.getLogger("django_backblaze_b2")
+
+
+class BackblazeB2StorageConstructorArgs(PossibleB2StorageOptions, total=False):
+    opts: PossibleB2StorageOptions
+
+
+@deconstructible(path="django_backblaze_b2.storage.BackblazeB2Storage")
+class BackblazeB2Storage(Storage):
+    """Stores files in a Backblaze B2 bucket.
+
+    Options come from ``settings.BACKBLAZE_CONFIG`` and, overriding it, keyword arguments (or
+    ``opts={...}``, or ``STORAGES[alias]["OPTIONS"]``). See :mod:`django_backblaze_b2.options`.
+    """
+
+    #: The proxy route serving this class's files ("public", "logged_in", "staff"), if any.
+    route: str | None = None
+
+    def __init__(self, **kwargs: Unpack[BackblazeB2StorageConstructorArgs]) -> None:
+        given: dict[str, Any] = dict(kwargs)
+        opts = given.pop("opts", None)
+        if opts is not None and given:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured("Give django-backblaze-b2 options as keyword arguments or as opts=, not both.")
+        constructor_options = dict(opts) if opts is not None else given
+        self._check_constructor_options(constructor_options)
+        self.options: StorageOptions = resolve(constructor_options, route=self.route)
+        if self.options.authorize_on_init:
+            self._connection.ensure_authorized()
+            if self.options.validate_on_init:
+                self.bucket  # noqa: B018 - looks the bucket up (or creates it) now
+
+    def _check_constructor_options(self, options: dict[str, Any]) -> None:
+        """Subclasses refuse options that must come from settings."""
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        # Credentials passed as keyword arguments must never be written into migrations.
+        path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        kwargs = {key: value for key, value in kwargs.items() if key not in SECRET_OPTIONS}
+        if isinstance(kwargs.get("opts"), dict):
+            kwargs["opts"] = {key: value for key, value in kwargs["opts"].items() if key not in SECRET_OPTIONS}
+        return path, args, kwargs
+
+    # -- B2 plumbing --------------------------------------------------------------------------------
+
+    @property
+    def _connection(self) -> B2Connection:
+        return connection_for(self.options)
+
+    @property
+    def bucket(self) -> Bucket:
+        return self._connection.bucket(self.options.bucket, self.options.non_existent_bucket_details)
+
+    @property
+    def _memo(self) -> MetadataMemo | None:
+        if self.options.forbid_file_property_caching:
+            return None
+        return self._connection.metadata_memo
+
+    def _key(self, name: str) -> str:
+        return names.to_key(self.options.location, name)
+
+    def _b2_metadata(self, key: str) -> FileMetadata | None:
+        """HEAD of the newest version (one class B call), or None when there is no such file."""
+        try:
+            metadata = FileMetadata.from_version(self.bucket.get_file_info_by_name(key))
+        except FileNotPresent:
+            if self._memo is not None:
+                self._memo.forget(self.options.bucket, key)
+            return None
+        if self._memo is not None:
+            self._memo.put(self.options.bucket, metadata)
+        return metadata
+
+    def _metadata(self, name: str) -> FileMetadata:
+        """Metadata from the memo if fresh, else from B2; ``FileNotFoundError`` when missing."""
+        key = self._key(name)
+        metadata = self._memo.get(self.options.bucket, key) if self._memo is not None else None
+        if metadata is None:
+            metadata = self._b2_metadata(key)
+        if metadata is None:
+            raise FileNotFoundError(f"No file named {name!r} in this storage.")
+        return metadata
+
+    def get_file_metadata(self, name: str) -> FileMetadata:
+        """What B2 stores about ``name`` (size, content type, SHA-1, times, headers), fresh from B2."""
+        metadata = self._b2_metadata(self._key(name))
+        if metadata is None:
+            raise FileNotFoundError(f"No file named {name!r} in this storage.")
+        return metadata
+
+    def download(self, name: str, range_: tuple[int, int] | None = None) -> Any:
+        """One B2 download of ``name`` (or an inclusive byte range): b2sdk's ``DownloadedFile``.
+
+        Its ``download_version`` has the metadata and ``response.raw`` streams the bytes; close
+        ``response`` when done. Raises ``FileNotFoundError`` when missing.
+        """
+        return self._remote(name).download(range_)
+
+    def _remote(self, name: str) -> _Remote:
+        return _Remote(self, self._key(name))
+
+    def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
+        """Keyword arguments for b2sdk's upload of ``name``: content type and file info.
+
+        Override to set per-file metadata.
+        """
+        content_type = getattr(content, "content_type", None) or mimetypes.guess_type(name)[0]
+        return {"content_type": content_type, "file_info": dict(self.options.default_file_info) or None}
+
+    # -- Django's Storage contract -----------------------------------------------------------------
+
+    def _open(self, name: str, mode: str = "rb") -> File:  # type: ignore[type-arg]
+        remote = self._remote(name)
+        if "w" not in mode and not any(c in mode for c in "a+"):
+            # A missing file must fail at open(), as it does on disk: one HEAD, which also gives the size.
+            metadata = self._b2_metadata(remote.key)
+            if metadata is None:
+                raise FileNotFoundError(f"No file named {name!r} in this storage.")
+            return B2File(remote, name, mode, size=metadata.size)
+        return B2File(remote, name, mode)
+
+    def _save(self, name: str, content: Any) -> str:
+        remote = self._remote(name)
+        remote.upload(content, options=self.get_upload_options(name, content))
+        return name
+
+    def delete(self, name: str) -> None:
+        """Delete every version of ``name``, so an overwritten file never comes back. Missing is fine."""
+        if not name:
+            raise ValueError("The name must be given.")
+        key = self._key(name)
+        bucket = self.bucket
+        for version in list(bucket.list_file_versions(key)):
+            if version.file_name == key:
+                bucket.delete_file_version(version.id_, version.file_name)
+        if self._memo is not None:
+            self._memo.forget(self.options.bucket, key)
+
+    def exists(self, name: str) -> bool:
+        """Whether a file, or a folder with files in it, has this name. Always asks B2."""
+        key = names.to_key(self.options.location, name, allow_root=True)
+        if not key or key == self.options.location:
+            self.bucket  # noqa: B018 - the root exists when the bucket does
+            return True
+        if self._b2_metadata(key) is not None:
+            return True
+        return self._folder_has_files(key)
+
+    def _folder_has_files(self, key: str) -> bool:
+        for _version, _folder in self.bucket.ls(key, recursive=True, fetch_count=1):
+            return True
+        return False
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        prefix = names.folder_prefix(self.options.location, path)
+        directories: list[str] = []
+        files: list[str] = []
+        for version, folder in self.bucket.ls(prefix, recursive=False):
+            if folder is not None:
+                directories.append(folder[len(prefix) :].rstrip("/"))
+            else:
+                files.append(version.file_name[len(prefix) :])
+        return directories, files
+
+    def size(self, name: str) -> int:
+        return self._metadata(name).size
+
+    def url(self, name: str | None) -> str:
+        if not name:
+            raise ValueError("A file name is needed to build a URL.")
+        return self._url(name)
+
+    def _url(self, name: str) -> str:
+        """The direct B2 download URL (works for public buckets)."""
+        return self.b2_url(name)
+
+    def b2_url(self, name: str) -> str:
+        """``{download_url}/file/{bucket}/{name}``, percent-encoded; no B2 call once authorized."""
+        key = self._key(name)
+        base = self._connection.download_url().rstrip("/")
+        return f"{base}/file/{quote(self.options.bucket)}/{quote(key, safe='/')}"
+
+    get_backblaze_url = b2_url  # 7.0.0's name
+
+    def path(self, name: str) -> str:
+        raise NotImplementedError("Files in B2 have no local path; use open() to read them.")
+
+    def get_accessed_time(self, name: str) -> datetime:
+        """B2 keeps no access time: the time of the upload, like ``get_modified_time``."""
+        return self.get_modified_time(name)
+
+    def get_created_time(self, name: str) -> datetime:
+        return self.get_modified_time(name)
+
+    def get_modified_time(self, name: str) -> datetime:
+        """The upload time of the newest version: aware UTC under ``USE_TZ``, else naive local time."""
+        uploaded = self._metadata(name).uploaded_at
+        if settings.USE_TZ:
+            return uploaded
+        return uploaded.astimezone().replace(tzinfo=None)
+
+    # -- overwriting ---------------------------------------------------------------------------------
+
+    def is_name_available(self, name: str, max_length: int | None = None) -> bool:
+        """Django 5.1+: with ``allow_file_overwrites`` any name that fits is available."""
+        exceeds = max_length is not None and len(name) > max_length
+        if self.options.allow_file_overwrites:
+            return not exceeds
+        return not exceeds and not self.exists(name)
+
+    if django.VERSION < (5, 1):
+
+        def get_available_name(self, name: str, max_length: int | None = None) -> str:
+            if self.options.allow_file_overwrites and (max_length is None or len(name) <= max_length):
+                return name
+            return super().get_available_name(name, max_length)
+
+    def __repr__(self) -> str:
+        location = f", location={self.options.location!r}" if self.options.location else ""
+        return f"<{type(self).__name__} bucket={self.options.bucket!r}{location}>"
+
+
+class _Remote:
+    """One B2 file of a storage: the few calls a file object makes."""
+
+    def __init__(self, storage: BackblazeB2Storage, key: str) -> None:
+        self.storage = storage
+        self.key = key
+
+    def metadata(self) -> FileMetadata:
+        metadata = self.storage._b2_metadata(self.key)
+        if metadata is None:
+            raise FileNotFoundError(f"No file named {self.key!r} in B2.")
+        return metadata
+
+    def download(self, range_: tuple[int, int] | None) -> Any:
+        try:
+            return self.storage.bucket.download_file_by_name(self.key, range_=range_)
+        except FileNotPresent:
+            raise FileNotFoundError(f"No file named {self.key!r} in B2.") from None
+
+    def upload(self, content: Any, options: dict[str, Any] | None = None) -> FileMetadata:
+        storage = self.storage
+        if options is None:
+            options = storage.get_upload_options(names.from_key(storage.options.location, self.key), content)
+        version = upload.upload(storage.bucket, self.key, content, options)
+        metadata = FileMetadata.from_version(version)
+        if storage._memo is not None:
+            storage._memo.put(storage.options.bucket, metadata)
+        return metadata
+
+
+def iter_chunks(response: Any, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+    """The bytes of a b2sdk download response, in chunks as stored (no content decoding); closes it."""
+    try:
+        while True:
+            chunk = response.raw.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        response.close()

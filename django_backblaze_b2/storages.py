@@ -1,0 +1,83 @@
+"""The storages behind the proxy routes: each builds URLs to the route that serves its files.
+
+``PublicStorage`` -> ``/b2/`` (anyone), ``LoggedInStorage`` -> ``/b2l/`` (logged-in users),
+``StaffStorage`` -> ``/b2s/`` (staff). Building a URL reverses a route; it never calls B2, except
+that ``PublicStorage`` learns once per process whether its bucket is public, and if so gives the
+direct (or CDN) URL instead.
+
+Where their files live (bucket, location, credentials) comes from settings only, because the
+route's view must find the same files: ``BACKBLAZE_CONFIG["specific_bucket_names"]`` picks a bucket
+per route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+from django.utils.deconstruct import deconstructible
+
+from .storage import BackblazeB2Storage
+
+# Options that decide where files live or which account they belong to.
+_SETTINGS_ONLY = ("bucket", "location", "application_key_id", "application_key", "realm", "simulator")
+
+
+class _ProxiedStorage(BackblazeB2Storage):
+    url_name: str = ""
+
+    def _check_constructor_options(self, options: dict[str, Any]) -> None:
+        refused = sorted(key for key in options if key in _SETTINGS_ONLY)
+        if refused:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} takes {', '.join(map(repr, refused))} from BACKBLAZE_CONFIG only, "
+                "because its download route must find the same files: use "
+                "BACKBLAZE_CONFIG['specific_bucket_names'] to give it a bucket of its own."
+            )
+
+    def _url(self, name: str) -> str:
+        return reverse(f"django_b2_storage:{self.url_name}", args=[self._key_name(name)])
+
+    def _key_name(self, name: str) -> str:
+        self._key(name)  # validates the name
+        return name
+
+
+@deconstructible(path="django_backblaze_b2.storages.PublicStorage")
+class PublicStorage(_ProxiedStorage):
+    """Files anyone may download: the direct (or CDN) URL on a public bucket, else ``/b2/``."""
+
+    route = "public"
+    url_name = "b2-public"
+
+    def _url(self, name: str) -> str:
+        if self._connection.bucket_type(self.options.bucket) != "allPublic":
+            return super()._url(name)
+        cdn = self.options.cdn_config
+        if not cdn:
+            return self.b2_url(name)
+        base = cdn["base_url"].rstrip("/")
+        if "://" not in base:
+            base = f"https://{base}"
+        key = quote(self._key(name), safe="/")
+        if cdn["include_bucket_url_segments"]:
+            return f"{base}/file/{quote(self.options.bucket)}/{key}"
+        return f"{base}/{key}"
+
+
+@deconstructible(path="django_backblaze_b2.storages.LoggedInStorage")
+class LoggedInStorage(_ProxiedStorage):
+    """Files any logged-in, active user may download through ``/b2l/``."""
+
+    route = "logged_in"
+    url_name = "b2-logged-in"
+
+
+@deconstructible(path="django_backblaze_b2.storages.StaffStorage")
+class StaffStorage(_ProxiedStorage):
+    """Files only active staff users may download through ``/b2s/``."""
+
+    route = "staff"
+    url_name = "b2-staff"

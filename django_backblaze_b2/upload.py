@@ -1,0 +1,163 @@
+"""Uploading Django content to B2 in bounded memory.
+
+Three shapes of content, three b2sdk paths:
+
+- a file on disk (Django's ``TemporaryUploadedFile``): ``upload_local_file``, parts go up in
+  parallel straight from the file;
+- any other seekable stream (``ContentFile``, ``InMemoryUploadedFile``, an open file): ``upload``
+  of an ``UploadSourceStream`` that reads from position 0, through views that never close or
+  move the caller's file;
+- a non-seekable or text stream: ``upload_unbound_stream``, which buffers at most two parts.
+
+B2 decides small-or-large itself from the part sizes it reported at authorization.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Mapping
+from typing import IO, Any
+
+from b2sdk.v2 import Bucket, UploadSourceStream
+
+UNBOUND_BUFFER_SIZE = 8 * 1024 * 1024  # two of these at most in memory; B2 wants parts >= 5 MB
+TEXT_ENCODING = "utf-8"
+
+
+def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
+    """Upload ``content`` (a Django ``File`` or a file-like object) under ``key``; returns b2sdk's FileVersion."""
+    path = _local_path(content)
+    if path is not None:
+        return bucket.upload_local_file(path, key, **upload_options)
+    stream = _underlying_stream(content)
+    if _is_text(stream):
+        return bucket.upload_unbound_stream(
+            _EncodedText(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options
+        )
+    if _seekable(stream):
+        length = _length(stream)
+        lock = threading.Lock()
+        source = UploadSourceStream(lambda: _StreamView(stream, lock), stream_length=length)
+        return bucket.upload(source, key, **upload_options)
+    return bucket.upload_unbound_stream(_Unclosable(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
+
+
+def _local_path(content: Any) -> str | None:
+    temporary_file_path = getattr(content, "temporary_file_path", None)
+    if callable(temporary_file_path):
+        path = temporary_file_path()
+        if isinstance(path, str) and os.path.isfile(path):
+            return path
+    return None
+
+
+def _underlying_stream(content: Any) -> IO[Any]:
+    # Django's File wraps the real file object in .file; unwrap so seeks reach the real thing.
+    inner = getattr(content, "file", None)
+    return inner if inner is not None and hasattr(inner, "read") else content  # type: ignore[no-any-return]
+
+
+def _is_text(stream: Any) -> bool:
+    if isinstance(stream, io.TextIOBase):
+        return True
+    mode = getattr(stream, "mode", "")
+    return isinstance(mode, str) and "b" not in mode and mode.startswith(("r", "w", "a"))
+
+
+def _seekable(stream: Any) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _length(stream: IO[Any]) -> int:
+    position = stream.tell()
+    try:
+        return stream.seek(0, io.SEEK_END)
+    finally:
+        stream.seek(position)
+
+
+class _StreamView(io.RawIOBase):
+    """An independent read position over a shared seekable stream.
+
+    b2sdk opens the source once per part and may read parts from several threads; each view seeks
+    the shared stream under a lock before reading. Closing a view leaves the caller's file open.
+    """
+
+    def __init__(self, stream: IO[bytes], lock: threading.Lock) -> None:
+        super().__init__()
+        self._stream = stream
+        self._lock = lock
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            self._position = offset
+        elif whence == io.SEEK_CUR:
+            self._position += offset
+        else:
+            with self._lock:
+                self._position = self._stream.seek(0, io.SEEK_END) + offset
+        return self._position
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        with self._lock:
+            self._stream.seek(self._position)
+            data = self._stream.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self._position += size
+        return size
+
+
+class _Unclosable(io.RawIOBase):
+    """Reads a non-seekable stream without closing it when b2sdk is done."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._stream.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        return size
+
+
+class _EncodedText(io.RawIOBase):
+    """A text stream read as UTF-8 bytes, a bounded chunk at a time."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__()
+        self._stream = stream
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while len(self._pending) < len(buffer):
+            text = self._stream.read(64 * 1024)
+            if not text:
+                break
+            self._pending += text.encode(TEXT_ENCODING) if isinstance(text, str) else text
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
