@@ -25,6 +25,12 @@ class ProxiedBucketNames(TypedDict, total=False):
     staff: str | None
 
 
+class ProxiedLocations(TypedDict, total=False):
+    public: str | None
+    logged_in: str | None
+    staff: str | None
+
+
 class DjangoCacheAccountInfoConfig(TypedDict):
     type: Literal["django-cache"]
     cache: str
@@ -64,6 +70,8 @@ class PossibleB2StorageOptions(TypedDict, total=False):
     # New in this library
     location: str
     simulator: bool
+    specific_locations: ProxiedLocations
+    download_permission: str | None
 
 
 class BackblazeB2StorageOptions(TypedDict):
@@ -82,6 +90,8 @@ class BackblazeB2StorageOptions(TypedDict):
     default_file_info: dict[str, Any]
     location: str
     simulator: bool
+    specific_locations: ProxiedLocations
+    download_permission: str | None
 
 
 DEFAULT_ACCOUNT_INFO_CACHE = "django-backblaze-b2"
@@ -108,11 +118,15 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
         "default_file_info": {},
         "location": "",
         "simulator": False,
+        # Per proxy route, a folder of its own in the bucket: {"public": ..., "logged_in": ..., "staff": ...}.
+        "specific_locations": {"public": None, "logged_in": None, "staff": None},
+        # Dotted path to a callable (request, storage, name) -> bool asked before a proxy view serves a file.
+        "download_permission": None,
     }
 
 
 # Options whose dict values are merged key by key across sources rather than replaced.
-_MERGED_DICTS = frozenset({"specific_bucket_names", "default_file_info"})
+_MERGED_DICTS = frozenset({"specific_bucket_names", "specific_locations", "default_file_info"})
 _ROUTES = ("public", "logged_in", "staff")
 
 
@@ -131,6 +145,8 @@ class StorageOptions:
     account_info: Mapping[str, str]
     forbid_file_property_caching: bool
     specific_bucket_names: Mapping[str, str | None]
+    specific_locations: Mapping[str, str | None]
+    download_permission: str | None
     cdn_config: Mapping[str, Any] | None
     non_existent_bucket_details: Mapping[str, Any] | None
     default_file_info: Mapping[str, str]
@@ -178,6 +194,9 @@ def resolve(
         specific = merged["specific_bucket_names"]
         if isinstance(specific, Mapping) and specific.get(route):
             merged["bucket"] = specific[route]
+        locations = merged["specific_locations"]
+        if isinstance(locations, Mapping) and locations.get(route):
+            merged["location"] = locations[route]
     return _validated(merged)
 
 
@@ -211,12 +230,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
     if not merged["bucket"]:
         raise ImproperlyConfigured("django-backblaze-b2 option 'bucket' must name a bucket.")
 
-    location = merged["location"].strip("/")
-    if "\\" in location or "//" in location or any(part in (".", "..") for part in location.split("/") if location):
-        raise ImproperlyConfigured(
-            "django-backblaze-b2 option 'location' must be a plain key prefix such as 'media/uploads' "
-            "(no '..', '.', '//' or backslashes)."
-        )
+    location = _clean_location(merged["location"], "location")
 
     account_info = merged["account_info"]
     if account_info is None:
@@ -250,6 +264,23 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
             "use 'public', 'logged_in' and 'staff'."
         )
 
+    locations = merged["specific_locations"] or {}
+    _expect(locations, Mapping, "specific_locations", "a dict with keys 'public', 'logged_in', 'staff'")
+    unknown_routes = sorted(set(locations) - set(_ROUTES))
+    if unknown_routes:
+        raise ImproperlyConfigured(
+            f"django-backblaze-b2 option 'specific_locations' has unknown key(s) {unknown_routes}: "
+            "use 'public', 'logged_in' and 'staff'."
+        )
+    for route, route_location in locations.items():
+        if route_location is not None:
+            _expect(route_location, str, f"specific_locations.{route}", "a string or None")
+            _clean_location(route_location, f"specific_locations.{route}")
+
+    permission = merged["download_permission"]
+    if permission is not None:
+        _expect(permission, str, "download_permission", "the dotted path of a callable, as a string")
+
     cdn = merged["cdn_config"]
     if cdn is not None:
         _expect(cdn, Mapping, "cdn_config", "a dict with 'base_url' and 'include_bucket_url_segments'")
@@ -276,8 +307,22 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         account_info=account_info,
         forbid_file_property_caching=merged["forbid_file_property_caching"],
         specific_bucket_names={route: specific.get(route) for route in _ROUTES},
+        specific_locations={
+            route: _clean_location(locations[route], route) if locations.get(route) else None for route in _ROUTES
+        },
+        download_permission=permission,
         cdn_config=cdn,
         non_existent_bucket_details=dict(details) if details is not None else None,
         default_file_info={str(k): str(v) for k, v in file_info.items()},
         simulator=merged["simulator"],
     )
+
+
+def _clean_location(value: str, name: str) -> str:
+    location = value.strip("/")
+    if "\\" in location or "//" in location or any(part in (".", "..") for part in location.split("/") if location):
+        raise ImproperlyConfigured(
+            f"django-backblaze-b2 option {name!r} must be a plain key prefix such as 'media/uploads' "
+            "(no '..', '.', '//' or backslashes)."
+        )
+    return location

@@ -22,7 +22,16 @@ from django.utils.deconstruct import deconstructible
 from .storage import BackblazeB2Storage
 
 # Options that decide where files live or which account they belong to.
-_SETTINGS_ONLY = ("bucket", "location", "application_key_id", "application_key", "realm", "simulator")
+_SETTINGS_ONLY = (
+    "bucket",
+    "location",
+    "specific_locations",
+    "download_permission",
+    "application_key_id",
+    "application_key",
+    "realm",
+    "simulator",
+)
 
 
 class _ProxiedStorage(BackblazeB2Storage):

@@ -1,14 +1,387 @@
-"""Proxy download views (placeholder until the streaming views land)."""
+"""The proxy download views: ``/b2/`` (anyone), ``/b2l/`` (logged-in users), ``/b2s/`` (staff).
+
+Thin on purpose: resolve the route's storage, check who is asking, let :mod:`.http` decide the status
+and headers, stream the bytes. Each route has one storage instance per process.
+
+B2 calls per request, on a warm process: a plain GET costs one download (its metadata comes with it);
+a HEAD or a conditional GET (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since) costs
+one metadata call, plus one download only when a body is sent; a Range GET costs one download, plus a
+metadata call when the file's size was not learnt in the last minute. Bytes go out as they arrive from
+B2, in chunks of :attr:`DownloadView.chunk_size`: through a sync iterator under WSGI, an async one
+under ASGI, so nothing is buffered.
+
+Finer permissions: set ``BACKBLAZE_CONFIG["download_permission"]`` to the dotted path of a callable
+``(request, storage, name) -> bool``, or subclass :class:`DownloadView` and override
+:meth:`DownloadView.has_permission`.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, ClassVar
+
+from asgiref.sync import sync_to_async
+from b2sdk.v2.exception import (
+    B2ConnectionError,
+    B2Error,
+    B2RequestTimeout,
+    InvalidRange,
+    MaxRetriesExceeded,
+    ServiceError,
+    TooManyRequests,
+)
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.module_loading import import_string
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from . import http, routes
+from .metadata import FileMetadata
+from .storage import BackblazeB2Storage
+from .storages import LoggedInStorage, PublicStorage, StaffStorage
+
+logger = logging.getLogger("django_backblaze_b2")
+
+PermissionHook = Callable[[HttpRequest, BackblazeB2Storage, str], bool]
+
+CONDITIONAL_HEADERS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
+# B2 did not answer, or asked us to slow down: worth retrying later.
+_UNAVAILABLE = (B2ConnectionError, B2RequestTimeout, MaxRetriesExceeded, ServiceError, TooManyRequests, OSError)
+_FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
-def _not_yet(request: HttpRequest, filename: str) -> HttpResponse:
-    return HttpResponseNotFound("Not found", content_type="text/plain")
+class IncompleteDownloadError(OSError):
+    """B2 ended a download before the bytes promised in Content-Length."""
 
 
-download_public_file = _not_yet
-download_logged_in_file = _not_yet
-download_staff_file = _not_yet
+class _StaleMetadataError(Exception):
+    """The file changed twice while being served."""
+
+
+# -- one storage per route per process -------------------------------------------------------------
+
+_storages: dict[type[BackblazeB2Storage], BackblazeB2Storage] = {}
+_hooks: dict[str, PermissionHook] = {}
+_lock = threading.Lock()
+
+
+def route_storage(storage_class: type[BackblazeB2Storage]) -> BackblazeB2Storage:
+    """The process's storage instance for a route (built on first use, rebuilt when settings change)."""
+    try:
+        return _storages[storage_class]
+    except KeyError:
+        pass
+    with _lock:
+        if storage_class not in _storages:
+            _storages[storage_class] = storage_class()
+        return _storages[storage_class]
+
+
+def reset_storages() -> None:
+    """Forget the per-process storages and permission hook (settings changed)."""
+    with _lock:
+        _storages.clear()
+        _hooks.clear()
+
+
+def _permission_hook(path: str) -> PermissionHook:
+    try:
+        return _hooks[path]
+    except KeyError:
+        pass
+    hook = import_string(path)
+    if not callable(hook):
+        raise ImproperlyConfigured(f"BACKBLAZE_CONFIG['download_permission'] ({path!r}) is not callable.")
+    _hooks[path] = hook
+    return hook  # type: ignore[no-any-return]
+
+
+# -- canned responses ------------------------------------------------------------------------------
+
+
+def _text(status: int, text: str) -> HttpResponse:
+    response = HttpResponse(text.encode(), status=status, content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def not_found() -> HttpResponse:
+    # Never echo the requested name: the body is the same for every missing or refused file.
+    return _text(404, "Not found\n")
+
+
+def forbidden() -> HttpResponse:
+    return _text(403, "Forbidden\n")
+
+
+def bad_gateway() -> HttpResponse:
+    return _text(502, "The file store gave an unexpected answer.\n")
+
+
+def unavailable() -> HttpResponse:
+    response = _text(503, "The file store is unavailable; try again shortly.\n")
+    response["Retry-After"] = "5"
+    return response
+
+
+# -- streaming bodies ------------------------------------------------------------------------------
+
+
+class _Body:
+    """The bytes of one B2 download, exactly ``length`` of them; ``close()`` releases the download."""
+
+    def __init__(self, response: Any, length: int, chunk_size: int, name: str) -> None:
+        self._response = response
+        self._remaining = length
+        self._chunk_size = chunk_size
+        self._name = name
+        self._closed = False
+
+    def _read(self) -> bytes:
+        chunk: bytes = self._response.raw.read(min(self._chunk_size, self._remaining))
+        if not chunk:
+            logger.error("django-backblaze-b2: B2 ended the download of %r %d bytes early", self._name, self._remaining)
+            raise IncompleteDownloadError(f"B2 ended the download {self._remaining} bytes early")
+        self._remaining -= len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._response.close()
+
+
+class SyncBody(_Body):
+    """For WSGI: a plain iterator."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while self._remaining > 0:
+                yield self._read()
+        finally:
+            self.close()
+
+
+class AsyncBody(_Body):
+    """For ASGI: an async iterator reading B2 in worker threads, so no chunk waits for the whole file."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        read = sync_to_async(self._read, thread_sensitive=False)
+        try:
+            while self._remaining > 0:
+                yield await read()
+        finally:
+            await sync_to_async(self.close, thread_sensitive=False)()
+
+
+# -- the view --------------------------------------------------------------------------------------
+
+
+def file_meta(metadata: FileMetadata, name: str) -> http.FileMeta:
+    """What the HTTP layer needs, from what B2 stores."""
+    return http.FileMeta(
+        name=name,
+        size=metadata.size,
+        content_type=metadata.content_type,
+        etag=http.make_etag(metadata.content_sha1, metadata.file_id),
+        last_modified=metadata.uploaded_at,
+        cache_control=metadata.cache_control,
+        content_encoding=metadata.content_encoding,
+        content_language=metadata.content_language,
+    )
+
+
+class DownloadView:
+    """Serves files of :attr:`storage_class` to the users :meth:`check_user` lets through.
+
+    Subclass to change who may download what (:meth:`has_permission`), caching
+    (:attr:`cache_control`) or the storage; use ``MyView.as_view()`` in a URL pattern.
+    """
+
+    storage_class: ClassVar[type[BackblazeB2Storage]] = PublicStorage
+    login_required: ClassVar[bool] = False
+    staff_required: ClassVar[bool] = False
+    #: None: the file's own stored Cache-Control, else ``http.DEFAULT_PUBLIC_CACHE_CONTROL``.
+    cache_control: ClassVar[str | None] = None
+    chunk_size: ClassVar[int] = 64 * 1024
+
+    @classmethod
+    def as_view(cls) -> Callable[[HttpRequest, str], HttpResponseBase]:
+        view = cls()
+
+        @xframe_options_sameorigin
+        def download(request: HttpRequest, filename: str) -> HttpResponseBase:
+            return view(request, filename)
+
+        download.__doc__ = cls.__doc__
+        return download
+
+    @property
+    def route(self) -> str | None:
+        return routes.route_of(self.storage_class)
+
+    def get_storage(self) -> BackblazeB2Storage:
+        return route_storage(self.storage_class)
+
+    def __call__(self, request: HttpRequest, filename: str) -> HttpResponseBase:
+        if request.method not in http.responder.ALLOWED_METHODS:
+            return self.respond(request, http.method_not_allowed())
+        denied = self.check_user(request)
+        if denied is not None:
+            return denied
+        try:
+            storage = self.get_storage()
+            key = storage._key(filename)
+            route = self.route
+            if route is not None and routes.refused_keys.refuses(route, key):
+                logger.warning(
+                    "django-backblaze-b2: refused %r through the %s route: it is inside the files of a more "
+                    "privileged route (see manage.py check)",
+                    key,
+                    route,
+                )
+                return not_found()
+            if not self.has_permission(request, storage, filename):
+                return self.deny(request)
+            return self.serve(request, storage, filename)
+        except (FileNotFoundError, SuspiciousFileOperation):
+            return not_found()
+        except (_StaleMetadataError, *_UNAVAILABLE):
+            logger.exception("django-backblaze-b2: B2 unavailable while serving %r", filename)
+            return unavailable()
+        except (B2Error, ImproperlyConfigured):
+            logger.exception("django-backblaze-b2: B2 error while serving %r", filename)
+            return bad_gateway()
+        except Exception:
+            logger.exception("django-backblaze-b2: unexpected error while serving %r", filename)
+            return bad_gateway()
+
+    # -- who may download ------------------------------------------------------------------------
+
+    def check_user(self, request: HttpRequest) -> HttpResponseBase | None:
+        """A redirect to the login page or a 403 when the route's user rule is not met, else None."""
+        if not self.login_required:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.login_redirect(request)
+        if not user.is_active or (self.staff_required and not user.is_staff):
+            return forbidden()
+        return None
+
+    def has_permission(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> bool:
+        """Whether ``request`` may download ``name``: asks ``BACKBLAZE_CONFIG["download_permission"]``."""
+        path = storage.options.download_permission
+        if not path:
+            return True
+        return bool(_permission_hook(path)(request, storage, name))
+
+    def deny(self, request: HttpRequest) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.login_redirect(request)
+        return forbidden()
+
+    def login_redirect(self, request: HttpRequest) -> HttpResponseBase:
+        from django.contrib.auth.views import redirect_to_login
+
+        # ``next`` is this request's own path (always "/..."), so it cannot point off-site.
+        return redirect_to_login(request.get_full_path())
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    def decide(self, request: HttpRequest, meta: http.FileMeta) -> http.Decision:
+        download = request.GET.get("download")
+        as_attachment = download is not None and download.lower() not in _FALSE
+        return http.decide(
+            request.method or "GET",
+            request.headers,
+            meta,
+            as_attachment=as_attachment,
+            cache_control=self.cache_control,
+        )
+
+    def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
+        conditional = any(header in request.headers for header in CONDITIONAL_HEADERS)
+        ranged = request.method == "GET" and "Range" in request.headers
+        if request.method == "GET" and not conditional and not ranged:
+            # The common case: one download, whose headers carry the metadata.
+            downloaded = storage.download(name)
+            meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
+            return self.respond(request, self.decide(request, meta), downloaded, name)
+
+        for attempt in range(2):
+            # A Range GET may size the file from the last minute's memo: the download below checks
+            # it is the same version. A 304/412 decision has no such check, so it asks B2 afresh.
+            if ranged and not conditional and attempt == 0:
+                metadata = storage._metadata(name)
+            else:
+                metadata = storage.get_file_metadata(name)
+            decision = self.decide(request, file_meta(metadata, name))
+            body_range = decision.body_range
+            if body_range is None:
+                return self.respond(request, decision)
+            whole = body_range.start == 0 and body_range.stop == metadata.size
+            try:
+                downloaded = storage.download(name, None if whole else (body_range.start, body_range.last))
+            except InvalidRange:
+                continue  # the file shrank since its size was learnt
+            if downloaded.download_version.id_ == metadata.file_id:
+                return self.respond(request, decision, downloaded, name)
+            downloaded.response.close()  # replaced since its metadata was learnt
+        raise _StaleMetadataError(name)
+
+    def respond(
+        self, request: HttpRequest, decision: http.Decision, downloaded: Any = None, name: str = ""
+    ) -> HttpResponseBase:
+        """A Django response for a decision, streaming ``downloaded`` (a b2sdk download) when it has a body."""
+        body_range = decision.body_range
+        response: HttpResponseBase
+        if downloaded is not None and body_range is not None and request.method == "GET":
+            body_class = AsyncBody if isinstance(request, ASGIRequest) else SyncBody
+            body = body_class(downloaded.response, body_range.length, self.chunk_size, name)
+            response = StreamingHttpResponse(body, status=decision.status)
+        else:
+            if downloaded is not None:
+                downloaded.response.close()
+            response = HttpResponse(decision.body, status=decision.status)
+            if "Content-Type" not in decision.headers:
+                del response["Content-Type"]
+        for header, value in decision.headers.items():
+            response[header] = value
+        return response
+
+
+class PublicDownloadView(DownloadView):
+    """Anyone may download (the ``/b2/`` route)."""
+
+    storage_class = PublicStorage
+
+
+class LoggedInDownloadView(DownloadView):
+    """Active logged-in users may download (the ``/b2l/`` route); browsers may cache privately."""
+
+    storage_class = LoggedInStorage
+    login_required = True
+    cache_control = http.PRIVATE_CACHE_CONTROL
+
+
+class StaffDownloadView(DownloadView):
+    """Active staff users may download (the ``/b2s/`` route); browsers may cache privately."""
+
+    storage_class = StaffStorage
+    login_required = True
+    staff_required = True
+    cache_control = http.PRIVATE_CACHE_CONTROL
+
+
+download_public_file = PublicDownloadView.as_view()
+download_logged_in_file = LoggedInDownloadView.as_view()
+download_staff_file = StaffDownloadView.as_view()

@@ -1,0 +1,30 @@
+"""The Django app: registers the system checks and resets per-process caches when settings change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.core import checks
+
+
+class DjangoBackblazeB2Config(AppConfig):
+    name = "django_backblaze_b2"
+    verbose_name = "Backblaze B2 storage"
+
+    def ready(self) -> None:
+        from django.core.signals import setting_changed
+
+        from . import checks as b2_checks
+
+        checks.register(b2_checks.check_route_separation, checks.Tags.security)
+        checks.register(b2_checks.check_download_permission)
+        setting_changed.connect(_reset_route_caches, dispatch_uid="django_backblaze_b2_routes")
+
+
+def _reset_route_caches(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("BACKBLAZE_CONFIG", "STORAGES", "INSTALLED_APPS"):
+        from . import routes, views
+
+        routes.refused_keys.reset()
+        views.reset_storages()

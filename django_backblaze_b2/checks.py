@@ -1,0 +1,74 @@
+"""Django system checks (``manage.py check``) for configuration mistakes of the proxy routes.
+
+- ``django_backblaze_b2.E001``: ``/b2/`` (anyone) reaches files of ``LoggedInStorage`` or ``StaffStorage``.
+- ``django_backblaze_b2.E002``: ``/b2l/`` (any logged-in user) reaches files of ``StaffStorage``.
+- ``django_backblaze_b2.E003``: ``BACKBLAZE_CONFIG["download_permission"]`` is not an importable callable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import CheckMessage, Error
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from . import routes
+from .options import settings_config
+
+_AUDIENCE = {"public": "anyone", "logged_in": "any logged-in user"}
+_IDS = {"public": "django_backblaze_b2.E001", "logged_in": "django_backblaze_b2.E002"}
+_HINT = (
+    "Give each route its own bucket, BACKBLAZE_CONFIG['specific_bucket_names'] = "
+    "{'public': ..., 'logged_in': ..., 'staff': ...}, or its own folder, "
+    "BACKBLAZE_CONFIG['specific_locations'] = {'public': 'public', 'logged_in': 'members', 'staff': 'staff'} "
+    "(move existing files accordingly). Until then {path} answers 404 for those files."
+)
+
+
+def check_route_separation(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Files of a more privileged route must not be reachable through a less privileged one."""
+    try:
+        in_use = routes.routes_in_use()
+        messages: list[CheckMessage] = []
+        for route in ("public", "logged_in"):
+            for other, theirs in routes.exposed_scopes(route, in_use):
+                mine = routes.scope(route)
+                messages.append(
+                    Error(
+                        f"{routes.CLASS_NAMES[other]} files ({theirs}) can be downloaded by "
+                        f"{_AUDIENCE[route]} through {routes.PATHS[route]}<name>, because "
+                        f"{routes.CLASS_NAMES[route]} reads the same place ({mine}).",
+                        hint=_HINT.format(path=routes.PATHS[route]),
+                        id=_IDS[route],
+                    )
+                )
+    except ImproperlyConfigured:
+        return []  # invalid options are reported where the storages are built
+    return messages
+
+
+def check_download_permission(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``download_permission`` must name a callable ``(request, storage, name) -> bool``."""
+    try:
+        path = settings_config().get("download_permission")
+    except ImproperlyConfigured:
+        return []
+    if path is None:
+        return []
+    try:
+        hook = import_string(path) if isinstance(path, str) else None
+    except ImportError as error:
+        return [_permission_error(f"cannot be imported: {error}")]
+    if not callable(hook):
+        return [_permission_error("is not the dotted path of a callable")]
+    return []
+
+
+def _permission_error(problem: str) -> Error:
+    return Error(
+        f"BACKBLAZE_CONFIG['download_permission'] {problem}.",
+        hint="Set it to the dotted path of a function (request, storage, name) -> bool, "
+        "such as 'myproject.permissions.may_download'.",
+        id="django_backblaze_b2.E003",
+    )
