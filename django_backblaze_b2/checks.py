@@ -22,7 +22,7 @@ _HINT = (
     "Give each route its own bucket, BACKBLAZE_CONFIG['specific_bucket_names'] = "
     "{'public': ..., 'logged_in': ..., 'staff': ...}, or its own folder, "
     "BACKBLAZE_CONFIG['specific_locations'] = {'public': 'public', 'logged_in': 'members', 'staff': 'staff'} "
-    "(move existing files accordingly). Until then {path} answers 404 for those files."
+    "(move existing files accordingly). Until then PATH answers 404 for those files."
 )
 
 
@@ -39,7 +39,7 @@ def check_route_separation(app_configs: Any = None, **kwargs: Any) -> list[Check
                         f"{routes.CLASS_NAMES[other]} files ({theirs}) can be downloaded by "
                         f"{_AUDIENCE[route]} through {routes.PATHS[route]}<name>, because "
                         f"{routes.CLASS_NAMES[route]} reads the same place ({mine}).",
-                        hint=_HINT.format(path=routes.PATHS[route]),
+                        hint=_HINT.replace("PATH", routes.PATHS[route]),
                         id=_IDS[route],
                     )
                 )

@@ -27,6 +27,13 @@ def b2() -> Iterator[SimulatedB2]:
     routes.refused_keys.reset()
 
 
+def body(response: Any) -> bytes:
+    """The whole body of a test-client response (streamed or not); closes it."""
+    content: bytes = b"".join(response.streaming_content) if response.streaming else response.content
+    response.close()
+    return content
+
+
 def data_of(size: int, seed: int = 0) -> bytes:
     return bytes((i * 7 + seed) % 251 for i in range(size))
 
@@ -73,4 +80,4 @@ def warm(client: Any, b2: SimulatedB2) -> Callable[[str], None]:
     return warm
 
 
-__all__ = ["LoggedInStorage", "PublicStorage", "Put", "StaffStorage", "data_of"]
+__all__ = ["LoggedInStorage", "PublicStorage", "Put", "StaffStorage", "body", "data_of"]

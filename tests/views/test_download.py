@@ -12,18 +12,12 @@ from django.utils.http import http_date
 
 from django_backblaze_b2.testing import SimulatedB2
 
-from .conftest import LoggedInStorage, PublicStorage, Put, data_of
+from .conftest import LoggedInStorage, PublicStorage, Put, body, data_of
 
 pytestmark = pytest.mark.django_db
 
 SIZE = 1000
 DATA = data_of(SIZE)
-
-
-def body(response: Any) -> bytes:
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
-    return content
 
 
 @pytest.fixture

@@ -1,0 +1,161 @@
+"""Streaming: bytes leave before B2 has sent them all, under WSGI, ASGI and a real HTTP server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from asgiref.sync import async_to_sync
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
+from django.test import AsyncClient, Client
+
+from django_backblaze_b2.testing import SimulatedB2
+from django_backblaze_b2.views import DownloadView
+
+from .conftest import Put, data_of
+
+pytestmark = pytest.mark.django_db
+
+SIZE = 5 * DownloadView.chunk_size + 123
+DATA = data_of(SIZE)
+
+
+@pytest.fixture
+def b2_responses(b2: SimulatedB2, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The simulated B2's download responses, to see how far each was read and whether it was closed."""
+    responses: list[Any] = []
+    original = b2.raw.download_file_from_url
+
+    def download_file_from_url(*args: Any, **kwargs: Any) -> Any:
+        context = original(*args, **kwargs)
+        response = context.response
+        response.closed = False
+
+        def close() -> None:
+            response.closed = True
+
+        response.close = close
+        responses.append(response)
+        return context
+
+    monkeypatch.setattr(b2.raw, "download_file_from_url", download_file_from_url)
+    return responses
+
+
+@pytest.fixture
+def stored(put: Put) -> str:
+    put("big.bin", DATA, content_type="application/octet-stream")
+    return "/b2/big.bin"
+
+
+def test_wsgi_first_chunk_before_last_byte_is_fetched(client: Client, stored: str, b2_responses: list[Any]) -> None:
+    response: Any = client.get(stored)
+    assert not response.is_async
+    chunks: Iterator[bytes] = iter(response.streaming_content)
+    first = next(chunks)
+    assert first == DATA[: len(first)]
+    (b2_response,) = b2_responses
+    assert b2_response.raw.tell() == len(first) < SIZE  # nothing read ahead
+    rest = b"".join(chunks)
+    assert first + rest == DATA
+    assert b2_response.closed
+    response.close()
+
+
+def test_wsgi_closing_early_releases_the_download(client: Client, stored: str, b2_responses: list[Any]) -> None:
+    response: Any = client.get(stored, headers={"Range": "bytes=10-"})
+    next(iter(response.streaming_content))
+    response.close()  # the client went away
+    assert b2_responses[0].closed
+
+
+def test_wsgi_closing_before_the_first_chunk_releases_the_download(
+    client: Client, stored: str, b2_responses: list[Any]
+) -> None:
+    client.get(stored).close()
+    assert b2_responses[0].closed
+
+
+def test_head_opens_no_download(client: Client, stored: str, b2_responses: list[Any]) -> None:
+    client.head(stored)
+    assert b2_responses == []
+
+
+def test_asgi_streams_through_an_async_iterator(stored: str, b2_responses: list[Any]) -> None:
+    async_to_sync(_asgi_streams)(stored, b2_responses)
+
+
+async def _asgi_streams(stored: str, b2_responses: list[Any]) -> None:
+    client = AsyncClient()
+    response: Any = await client.get(stored, headers={"Range": "bytes=100-"})
+    assert response.status_code == 206
+    assert response.is_async  # a sync iterator would be read whole into memory (and warn: an error here)
+    chunks = aiter(response.streaming_content)
+    first = await anext(chunks)
+    (b2_response,) = b2_responses
+    assert b2_response.raw.tell() == len(first) < SIZE - 100  # B2 sent only the range, read one chunk of it
+    rest = b"".join([chunk async for chunk in chunks])
+    assert first + rest == DATA[100:]
+    assert b2_response.closed
+
+
+def test_asgi_head_and_304(stored: str) -> None:
+    async_to_sync(_asgi_head_and_304)(stored)
+
+
+async def _asgi_head_and_304(stored: str) -> None:
+    client = AsyncClient()
+    head = await client.head(stored)
+    assert head.status_code == 200
+    assert head["Content-Length"] == str(SIZE)
+    assert (await client.get(stored, headers={"If-None-Match": head["ETag"]})).status_code == 304
+
+
+@pytest.fixture
+def live_url() -> Iterator[str]:
+    """A real HTTP server (Django's runserver classes) on an ephemeral port, in a thread."""
+    server = WSGIServer(("127.0.0.1", 0), WSGIRequestHandler, allow_reuse_address=False)
+    server.set_app(WSGIHandler())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_real_server_with_range(live_url: str, stored: str) -> None:
+    with requests.Session() as session:
+        whole = session.get(live_url + stored, timeout=10)
+        assert whole.status_code == 200
+        assert whole.content == DATA
+        assert whole.headers["Accept-Ranges"] == "bytes"
+
+        for header, expected, content_range in [
+            ("bytes=0-0", DATA[:1], f"bytes 0-0/{SIZE}"),
+            ("bytes=-1", DATA[-1:], f"bytes {SIZE - 1}-{SIZE - 1}/{SIZE}"),
+            ("bytes=1000-", DATA[1000:], f"bytes 1000-{SIZE - 1}/{SIZE}"),
+        ]:
+            partial = session.get(live_url + stored, headers={"Range": header}, timeout=10)
+            assert partial.status_code == 206
+            assert partial.content == expected
+            assert partial.headers["Content-Range"] == content_range
+            assert partial.headers["Content-Length"] == str(len(expected))
+
+        resumed = session.get(
+            live_url + stored, headers={"Range": "bytes=4096-", "If-Range": whole.headers["ETag"]}, timeout=10
+        )
+        assert resumed.status_code == 206
+        assert whole.content[:4096] + resumed.content == DATA
+
+        assert session.get(live_url + stored, headers={"Range": f"bytes={SIZE}-"}, timeout=10).status_code == 416
+        head = session.head(live_url + stored, timeout=10)
+        assert head.headers["Content-Length"] == str(SIZE)
+        assert head.content == b""
+        assert session.get(live_url + "/b2/missing", timeout=10).status_code == 404
