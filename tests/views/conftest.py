@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 
 from django_backblaze_b2 import routes, views
 from django_backblaze_b2.storage import BackblazeB2Storage
@@ -70,14 +71,12 @@ def put(b2: SimulatedB2) -> Put:
 
 
 @pytest.fixture
-def warm(client: Any, b2: SimulatedB2) -> Callable[[str], None]:
-    """Make one request so the process is authorized and knows the bucket, then zero the call counts."""
-
-    def warm(path: str) -> None:
-        client.get(path).close()
-        b2.calls.clear()
-
-    return warm
+def admin_client(django_user_model: Any) -> Client:
+    """A client of its own, logged in as a superuser (no password: hashing one costs most of a second)."""
+    admin = django_user_model.objects.create_user("admin", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    return client
 
 
 __all__ = ["LoggedInStorage", "PublicStorage", "Put", "StaffStorage", "body", "data_of"]

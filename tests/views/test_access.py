@@ -23,12 +23,12 @@ SEPARATE = {"public": "public", "logged_in": "members", "staff": "staff"}
 
 @pytest.fixture
 def user(django_user_model: Any) -> User:
-    return django_user_model.objects.create_user("member", password="pw")  # type: ignore[no-any-return]
+    return django_user_model.objects.create_user("member")  # type: ignore[no-any-return]
 
 
 @pytest.fixture
 def staff(django_user_model: Any) -> User:
-    return django_user_model.objects.create_user("staffer", password="pw", is_staff=True)  # type: ignore[no-any-return]
+    return django_user_model.objects.create_user("staffer", is_staff=True)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ class TestLogin:
     def test_inactive_users_are_403(self, client: Client, files: None, settings: Any, django_user_model: Any) -> None:
         # With ModelBackend an inactive user is simply not logged in; backends that let them in get a 403.
         settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
-        inactive = django_user_model.objects.create_user("gone", password="pw", is_staff=True, is_active=False)
+        inactive = django_user_model.objects.create_user("gone", is_staff=True, is_active=False)
         client.force_login(inactive)
         assert client.get("/b2l/report.pdf").status_code == 403
         assert client.get("/b2s/report.pdf").status_code == 403

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -286,6 +285,3 @@ def test_xframe_sameorigin(client: Client, stored: str) -> None:
     response = client.get(stored)
     assert response["X-Frame-Options"] == "SAMEORIGIN"
     body(response)
-
-
-Warm = Callable[[str], None]
