@@ -37,10 +37,14 @@ def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, 
             _EncodedText(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options
         )
     if _seekable(stream):
+        position = stream.tell()
         length = _length(stream)
         lock = threading.Lock()
         source = UploadSourceStream(lambda: _StreamView(stream, lock), stream_length=length)
-        return bucket.upload(source, key, **upload_options)
+        try:
+            return bucket.upload(source, key, **upload_options)
+        finally:
+            stream.seek(position)  # leave the caller's file as we found it
     return bucket.upload_unbound_stream(_Unclosable(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
 
 
