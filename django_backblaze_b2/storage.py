@@ -159,8 +159,42 @@ class BackblazeB2Storage(Storage):
 
     def _save(self, name: str, content: Any) -> str:
         remote = self._remote(name)
-        remote.upload(content, options=self.get_upload_options(name, content))
-        return name
+        uploaded = remote.upload(content, options=self.get_upload_options(name, content))
+        if self.options.allow_file_overwrites:
+            return name
+        return self._settle_name_race(name, uploaded)
+
+    def _settle_name_race(self, name: str, ours: FileMetadata) -> str:
+        """Keep a concurrent save of the same name from silently replacing another.
+
+        B2 has no create-if-absent, so two saves can both find a name free and both upload it.
+        After uploading, list the name's live versions (one class C call): the earliest upload keeps
+        the name, and a later one moves itself, server-side, to a fresh name.
+        """
+        bucket = self.bucket
+        live = []
+        for version in bucket.list_file_versions(ours.key, fetch_count=10):
+            if version.action == "hide":
+                break
+            if version.action == "upload":
+                live.append(version)
+            if len(live) >= 10:
+                break
+        if not live or live[-1].id_ == ours.file_id or all(v.id_ != ours.file_id for v in live):
+            return name
+        new_name = self.get_available_name(name)
+        new_key = self._key(new_name)
+        logger.warning(
+            "django-backblaze-b2: another save took %r at the same moment; this one is stored as %r.",
+            name,
+            new_name,
+        )
+        copied = bucket.copy(ours.file_id, new_key, length=ours.size)
+        bucket.delete_file_version(ours.file_id, ours.key)
+        if self._memo is not None:
+            self._memo.forget(self.options.bucket, ours.key)
+            self._memo.put(self.options.bucket, FileMetadata.from_version(copied))
+        return new_name
 
     def delete(self, name: str) -> None:
         """Delete every version of ``name``, so an overwritten file never comes back. Missing is fine."""

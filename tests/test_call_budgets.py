@@ -19,9 +19,11 @@ def warm(b2: SimulatedB2) -> BackblazeB2Storage:
 
 def test_save_of_a_new_file(warm: BackblazeB2Storage, b2: SimulatedB2) -> None:
     warm.save("new.txt", ContentFile(b"x"))
-    # One HEAD (class B) to check the name is free, then the upload (class A) on a pooled upload URL.
-    assert b2.calls.as_dict() == {"b2_get_file_info_by_name": 1, "b2_upload_file": 1}
-    assert b2.calls.billed == 1
+    # One HEAD (class B) to check the name is free, the upload (class A) on a pooled upload URL, and one
+    # listing of the name's versions (class C) so that a concurrent save of the same name cannot
+    # silently replace this one (B2 has no create-if-absent).
+    assert b2.calls.as_dict() == {"b2_get_file_info_by_name": 1, "b2_upload_file": 1, "b2_list_file_versions": 1}
+    assert b2.calls.billed == 2
 
 
 def test_save_with_overwrites_costs_nothing_billed(b2: SimulatedB2) -> None:

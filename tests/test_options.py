@@ -40,7 +40,7 @@ def test_kwargs_opts_and_storages_options_all_work() -> None:
     with pytest.raises(ImproperlyConfigured, match="not both"):
         BackblazeB2Storage(bucket="a", opts={"bucket": "b"})
     handler = StorageHandler(
-        {"default": {"BACKEND": "django_backblaze_b2.storage.BackblazeB2Storage", "OPTIONS": {"bucket": "c"}}}
+        {"default": {"BACKEND": "django_backblaze_b2.storage.BackblazeB2Storage", "OPTIONS": {"bucket": "c"}}}  # type: ignore[dict-item]
     )
     storage = handler["default"]
     assert isinstance(storage, BackblazeB2Storage)
