@@ -9,7 +9,7 @@ DJANGO_MATRIX ?= 4.2 5.1 6.1
 PY312 ?= $(firstword $(wildcard /usr/bin/python3.12 /usr/local/bin/python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest matrix bench build clean
+.PHONY: install run test lint typecheck pytest matrix package bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -47,10 +47,17 @@ matrix: $(BIN)/uv
 		.venv-django$$dj/bin/python -m pytest -q -p no:cacheprovider; \
 	done
 
-test: lint typecheck pytest matrix
+test: lint typecheck pytest matrix package
 
-build: install
-	rm -rf dist && $(UV) build -q --out-dir dist .
+# The sdist and the wheel build, install into a clean virtualenv, and import.
+package: $(BIN)/uv
+	rm -rf dist .venv-package
+	$(UV) build -q --out-dir dist .
+	$(UV) venv -q -p $(PYTHON) .venv-package
+	$(UV) pip install -p .venv-package/bin/python -q dist/*.whl
+	cd dist && ../.venv-package/bin/python -c "import django_backblaze_b2, django_backblaze_b2.storage, django_backblaze_b2.testing; print('wheel ok', django_backblaze_b2.__version__)"
+	$(UV) pip install -p .venv-package/bin/python -q --reinstall dist/*.tar.gz
+	cd dist && ../.venv-package/bin/python -c "import django_backblaze_b2.storages; print('sdist ok')"
 
 bench: install
 	$(BIN)/python -m benchmarks
