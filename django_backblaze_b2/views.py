@@ -190,7 +190,8 @@ def file_meta(metadata: FileMetadata, name: str) -> http.FileMeta:
         name=name,
         size=metadata.size,
         content_type=metadata.content_type,
-        etag=http.make_etag(metadata.content_sha1, metadata.file_id),
+        # Large files have no whole-file SHA-1 unless the uploader stored one in large_file_sha1.
+        etag=http.make_etag(metadata.content_sha1 or metadata.file_info.get("large_file_sha1"), metadata.file_id),
         last_modified=metadata.uploaded_at,
         cache_control=metadata.cache_control,
         content_encoding=metadata.content_encoding,
@@ -231,7 +232,7 @@ class DownloadView:
         return route_storage(self.storage_class)
 
     def __call__(self, request: HttpRequest, filename: str) -> HttpResponseBase:
-        if request.method not in http.responder.ALLOWED_METHODS:
+        if request.method not in http.ALLOWED_METHODS:
             return self.respond(request, http.method_not_allowed())
         denied = self.check_user(request)
         if denied is not None:
@@ -297,7 +298,13 @@ class DownloadView:
 
     # -- serving ---------------------------------------------------------------------------------
 
-    def decide(self, request: HttpRequest, meta: http.FileMeta) -> http.Decision:
+    def get_cache_control(self, storage: BackblazeB2Storage) -> str | None:
+        """:attr:`cache_control`; ``private`` too when a permission hook may tell users apart."""
+        if self.cache_control is None and storage.options.download_permission:
+            return http.PRIVATE_CACHE_CONTROL
+        return self.cache_control
+
+    def decide(self, request: HttpRequest, storage: BackblazeB2Storage, meta: http.FileMeta) -> http.Decision:
         download = request.GET.get("download")
         as_attachment = download is not None and download.lower() not in _FALSE
         return http.decide(
@@ -305,7 +312,7 @@ class DownloadView:
             request.headers,
             meta,
             as_attachment=as_attachment,
-            cache_control=self.cache_control,
+            cache_control=self.get_cache_control(storage),
         )
 
     def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
@@ -315,7 +322,7 @@ class DownloadView:
             # The common case: one download, whose headers carry the metadata.
             downloaded = storage.download(name)
             meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
-            return self.respond(request, self.decide(request, meta), downloaded, name)
+            return self.respond(request, self.decide(request, storage, meta), downloaded, name)
 
         for attempt in range(2):
             # A Range GET may size the file from the last minute's memo: the download below checks
@@ -324,7 +331,7 @@ class DownloadView:
                 metadata = storage._metadata(name)
             else:
                 metadata = storage.get_file_metadata(name)
-            decision = self.decide(request, file_meta(metadata, name))
+            decision = self.decide(request, storage, file_meta(metadata, name))
             body_range = decision.body_range
             if body_range is None:
                 return self.respond(request, decision)

@@ -15,6 +15,7 @@ from .headers import (
 from .ranges import UNSATISFIABLE, ByteRange, Unsatisfiable, parse_range_header, select_range
 from .responder import (
     ALLOW_HEADER,
+    ALLOWED_METHODS,
     DEFAULT_PUBLIC_CACHE_CONTROL,
     NOT_MODIFIED_HEADERS,
     PRIVATE_CACHE_CONTROL,
@@ -25,6 +26,7 @@ from .responder import (
 )
 
 __all__ = [
+    "ALLOWED_METHODS",
     "ALLOW_HEADER",
     "DEFAULT_PUBLIC_CACHE_CONTROL",
     "NOT_MODIFIED_HEADERS",

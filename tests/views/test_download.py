@@ -285,3 +285,32 @@ def test_xframe_sameorigin(client: Client, stored: str) -> None:
     response = client.get(stored)
     assert response["X-Frame-Options"] == "SAMEORIGIN"
     body(response)
+
+
+class TestFileMeta:
+    def metadata(self, **changes: Any) -> Any:
+        from django_backblaze_b2.metadata import FileMetadata
+
+        fields: dict[str, Any] = {
+            "key": "k",
+            "size": 10,
+            "content_type": "b2/x-auto",
+            "content_sha1": None,
+            "file_id": "4_z123_f456",
+            "upload_timestamp": 1_700_000_000_123,
+        }
+        return FileMetadata(**{**fields, **changes})
+
+    def test_large_file_etag_is_the_file_id(self) -> None:
+        from django_backblaze_b2.views import file_meta
+
+        meta = file_meta(self.metadata(), "a.bin")
+        assert meta.etag == '"id-4_z123_f456"'
+        assert meta.last_modified is not None and meta.last_modified.timestamp() == 1_700_000_000.123
+
+    def test_large_file_sha1_from_file_info(self) -> None:
+        from django_backblaze_b2.views import file_meta
+
+        sha1 = "a" * 40
+        assert file_meta(self.metadata(file_info={"large_file_sha1": sha1}), "a").etag == f'"{sha1}"'
+        assert file_meta(self.metadata(content_sha1="b" * 40), "a").etag == f'"{"b" * 40}"'

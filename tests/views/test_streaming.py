@@ -156,6 +156,8 @@ def test_real_server_with_range(live_url: str, stored: str) -> None:
 
         assert session.get(live_url + stored, headers={"Range": f"bytes={SIZE}-"}, timeout=10).status_code == 416
         head = session.head(live_url + stored, timeout=10)
-        assert head.headers["Content-Length"] == str(SIZE)
+        # Django 4.2's runserver drops Content-Length from every HEAD response; later versions keep ours.
+        assert head.headers.get("Content-Length", str(SIZE)) == str(SIZE)
+        assert head.headers["ETag"] == whole.headers["ETag"]
         assert head.content == b""
         assert session.get(live_url + "/b2/missing", timeout=10).status_code == 404
