@@ -142,7 +142,12 @@ class _Body:
         self._closed = False
 
     def _read(self) -> bytes:
-        chunk: bytes = self._response.raw.read(min(self._chunk_size, self._remaining))
+        try:
+            chunk: bytes = self._response.raw.read(min(self._chunk_size, self._remaining))
+        except Exception:
+            # Headers are gone already: all that is left is to log and let the server cut the connection.
+            logger.exception("django-backblaze-b2: B2 failed in the middle of the download of %r", self._name)
+            raise
         if not chunk:
             logger.error("django-backblaze-b2: B2 ended the download of %r %d bytes early", self._name, self._remaining)
             raise IncompleteDownloadError(f"B2 ended the download {self._remaining} bytes early")

@@ -14,7 +14,7 @@ from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.test import AsyncClient, Client
 
 from django_backblaze_b2.testing import SimulatedB2
-from django_backblaze_b2.views import DownloadView
+from django_backblaze_b2.views import DownloadView, IncompleteDownloadError
 
 from .conftest import Put, data_of
 
@@ -161,3 +161,39 @@ def test_real_server_with_range(live_url: str, stored: str) -> None:
         assert head.headers["ETag"] == whole.headers["ETag"]
         assert head.content == b""
         assert session.get(live_url + "/b2/missing", timeout=10).status_code == 404
+
+
+def test_memory_stays_flat_while_streaming(client: Client, put: Put) -> None:
+    import tracemalloc
+
+    size = 4 * 1024 * 1024
+    put("large.bin", bytes(range(256)) * (size // 256))
+    response: Any = client.get("/b2/large.bin")
+    tracemalloc.start()
+    try:
+        total = sum(len(chunk) for chunk in response.streaming_content)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        response.close()
+    assert total == size
+    assert peak < 16 * DownloadView.chunk_size  # a few chunks, not the file
+
+
+def test_b2_ending_early_cuts_the_response(
+    client: Client, stored: str, b2: SimulatedB2, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    original = b2.raw.download_file_from_url
+
+    def truncated(*args: Any, **kwargs: Any) -> Any:
+        context = original(*args, **kwargs)
+        context.response.data_bytes = context.response.data_bytes[:1000]
+        return context
+
+    monkeypatch.setattr(b2.raw, "download_file_from_url", truncated)
+    response: Any = client.get(stored)
+    assert response.status_code == 200  # the headers went out before B2 failed
+    with pytest.raises(IncompleteDownloadError):
+        b"".join(response.streaming_content)
+    response.close()
+    assert "big.bin" in caplog.text and "early" in caplog.text
