@@ -51,7 +51,7 @@ PermissionHook = Callable[[HttpRequest, BackblazeB2Storage, str], bool]
 CONDITIONAL_HEADERS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
 # B2 did not answer, or asked us to slow down: worth retrying later.
 _UNAVAILABLE = (B2ConnectionError, B2RequestTimeout, MaxRetriesExceeded, ServiceError, TooManyRequests, OSError)
-_FALSE = frozenset({"", "0", "false", "no", "off"})
+_FALSE = frozenset({"0", "false", "no", "off"})  # "?download" alone means yes
 
 
 class IncompleteDownloadError(OSError):

@@ -56,9 +56,12 @@ class TestIfMatch:
     def test_no_strong_match_is_412(self, value: str) -> None:
         assert status({"If-Match": value}) == 412
 
-    def test_without_etag_only_star_could_match(self) -> None:
+    def test_without_etag_only_star_matches(self) -> None:
         meta = FileMeta("f", 10)
         assert status({"If-Match": '"a"'}, meta=meta) == 412
+        assert status({"If-Match": "*"}, meta=meta) == 200
+        assert status({"If-None-Match": "*"}, meta=meta) == 304
+        assert status({"If-None-Match": '"a"'}, meta=meta) == 200
 
     def test_head(self) -> None:
         assert status({"If-Match": '"other"'}, "HEAD") == 412

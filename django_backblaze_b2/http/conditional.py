@@ -40,18 +40,22 @@ def _is_weak(tag: str) -> bool:
 
 
 def strong_match(tags: list[str], etag: str | None) -> bool:
-    """RFC 9110 §8.8.3.2 strong comparison against a list from If-Match / If-Range."""
+    """RFC 9110 §8.8.3.2 strong comparison against a list from If-Match / If-Range (``*``: any file)."""
+    if "*" in tags:
+        return True
     if etag is None or _is_weak(etag):
         return False
-    return any(tag == "*" or (not _is_weak(tag) and tag == etag) for tag in tags)
+    return any(not _is_weak(tag) and tag == etag for tag in tags)
 
 
 def weak_match(tags: list[str], etag: str | None) -> bool:
-    """RFC 9110 §8.8.3.2 weak comparison against a list from If-None-Match."""
+    """RFC 9110 §8.8.3.2 weak comparison against a list from If-None-Match (``*``: any file)."""
+    if "*" in tags:
+        return True
     if etag is None:
         return False
     opaque = etag.removeprefix("W/")
-    return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in tags)
+    return any(tag.removeprefix("W/") == opaque for tag in tags)
 
 
 def _seconds(moment: datetime | None) -> int | None:

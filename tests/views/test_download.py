@@ -64,6 +64,9 @@ class TestWholeFile:
         response = client.get(stored + "?download=1")
         assert response["Content-Disposition"] == 'attachment; filename="clip.mp4"'
         body(response)
+        response = client.get(stored + "?download")
+        assert response["Content-Disposition"].startswith("attachment;")
+        body(response)
         response = client.get(stored + "?download=0")
         assert response["Content-Disposition"].startswith("inline")
         body(response)
