@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from asgiref.sync import sync_to_async
 from b2sdk.v2.exception import (
     B2ConnectionError,
     B2Error,
@@ -34,7 +33,7 @@ from b2sdk.v2.exception import (
 )
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -52,10 +51,6 @@ CONDITIONAL_HEADERS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unm
 # B2 did not answer, or asked us to slow down: worth retrying later.
 _UNAVAILABLE = (B2ConnectionError, B2RequestTimeout, MaxRetriesExceeded, ServiceError, TooManyRequests, OSError)
 _FALSE = frozenset({"0", "false", "no", "off"})  # "?download" alone means yes
-
-
-class IncompleteDownloadError(OSError):
-    """B2 ended a download before the bytes promised in Content-Length."""
 
 
 class _StaleMetadataError(Exception):
@@ -126,64 +121,6 @@ def unavailable() -> HttpResponse:
     response = _text(503, "The file store is unavailable; try again shortly.\n")
     response["Retry-After"] = "5"
     return response
-
-
-# -- streaming bodies ------------------------------------------------------------------------------
-
-
-class _Body:
-    """The bytes of one B2 download, exactly ``length`` of them; ``close()`` releases the download."""
-
-    def __init__(self, response: Any, length: int, chunk_size: int, name: str) -> None:
-        self._response = response
-        self._remaining = length
-        self._chunk_size = chunk_size
-        self._name = name
-        self._closed = False
-
-    def _read(self) -> bytes:
-        try:
-            chunk: bytes = self._response.raw.read(min(self._chunk_size, self._remaining))
-        except Exception:
-            # Headers are gone already: all that is left is to log and let the server cut the connection.
-            logger.exception("django-backblaze-b2: B2 failed in the middle of the download of %r", self._name)
-            raise
-        if not chunk:
-            logger.error("django-backblaze-b2: B2 ended the download of %r %d bytes early", self._name, self._remaining)
-            raise IncompleteDownloadError(f"B2 ended the download {self._remaining} bytes early")
-        self._remaining -= len(chunk)
-        return chunk
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._response.close()
-
-
-class SyncBody(_Body):
-    """For WSGI: a plain iterator."""
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            while self._remaining > 0:
-                yield self._read()
-        finally:
-            self.close()
-
-
-class AsyncBody(_Body):
-    """For ASGI: an async iterator reading B2 in worker threads, so no chunk waits for the whole file."""
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._chunks()
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        read = sync_to_async(self._read, thread_sensitive=False)
-        try:
-            while self._remaining > 0:
-                yield await read()
-        finally:
-            await sync_to_async(self.close, thread_sensitive=False)()
 
 
 # -- the view --------------------------------------------------------------------------------------
@@ -354,21 +291,17 @@ class DownloadView:
         self, request: HttpRequest, decision: http.Decision, downloaded: Any = None, name: str = ""
     ) -> HttpResponseBase:
         """A Django response for a decision, streaming ``downloaded`` (a b2sdk download) when it has a body."""
-        body_range = decision.body_range
-        response: HttpResponseBase
-        if downloaded is not None and body_range is not None and request.method == "GET":
-            body_class = AsyncBody if isinstance(request, ASGIRequest) else SyncBody
-            body = body_class(downloaded.response, body_range.length, self.chunk_size, name)
-            response = StreamingHttpResponse(body, status=decision.status)
-        else:
-            if downloaded is not None:
-                downloaded.response.close()
-            response = HttpResponse(decision.body, status=decision.status)
-            if "Content-Type" not in decision.headers:
-                del response["Content-Type"]
-        for header, value in decision.headers.items():
-            response[header] = value
-        return response
+        if downloaded is not None and decision.body_range is not None and request.method == "GET":
+            return http.streaming_response(
+                decision,
+                downloaded.response,
+                asynchronous=isinstance(request, ASGIRequest),
+                chunk_size=self.chunk_size,
+                name=name,
+            )
+        if downloaded is not None:
+            downloaded.response.close()
+        return http.plain_response(decision)
 
 
 class PublicDownloadView(DownloadView):

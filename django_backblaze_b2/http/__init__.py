@@ -2,6 +2,7 @@
 
 Pure functions and value objects: give :func:`decide` the request method and headers and a
 :class:`FileMeta`, and it answers with a :class:`Decision` (status, headers, byte range to stream).
+:mod:`.streaming` turns a decision into a Django response that streams a download's bytes.
 """
 
 from .conditional import evaluate_preconditions, if_range_allows, make_etag, strong_match, weak_match
@@ -24,6 +25,7 @@ from .responder import (
     decide,
     method_not_allowed,
 )
+from .streaming import AsyncBody, IncompleteDownloadError, SyncBody, plain_response, streaming_response
 
 __all__ = [
     "ALLOWED_METHODS",
@@ -34,9 +36,12 @@ __all__ = [
     "PRIVATE_CACHE_CONTROL",
     "SANDBOX_CSP",
     "UNSATISFIABLE",
+    "AsyncBody",
     "ByteRange",
     "Decision",
     "FileMeta",
+    "IncompleteDownloadError",
+    "SyncBody",
     "Unsatisfiable",
     "content_disposition",
     "decide",
@@ -47,7 +52,9 @@ __all__ = [
     "method_not_allowed",
     "normalize_content_type",
     "parse_range_header",
+    "plain_response",
     "select_range",
+    "streaming_response",
     "strong_match",
     "weak_match",
 ]

@@ -13,8 +13,9 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.test import AsyncClient, Client
 
+from django_backblaze_b2.http import IncompleteDownloadError
 from django_backblaze_b2.testing import SimulatedB2
-from django_backblaze_b2.views import DownloadView, IncompleteDownloadError
+from django_backblaze_b2.views import DownloadView
 
 from .conftest import Put, data_of
 
