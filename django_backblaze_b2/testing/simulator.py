@@ -78,7 +78,7 @@ CLASS_C = frozenset(
 
 
 def transaction_class(api_name: str) -> str:
-    """"A" (free), "B" or "C" for a B2 API name."""
+    """ "A" (free), "B" or "C" for a B2 API name."""
     if api_name in CLASS_B:
         return "B"
     if api_name in CLASS_C:

@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(info), flush=True)
     settings = {"realm": server.realm, "application_key_id": arguments.key_id, "application_key": arguments.key}
-    print(f"Local B2 server on {server.realm} ({'data in ' + arguments.data_dir if arguments.data_dir else 'memory only'})")
+    where = f"data in {arguments.data_dir}" if arguments.data_dir else "memory only"
+    print(f"Local B2 server on {server.realm} ({where})")
     print(f"  application key id: {arguments.key_id}")
     print(f"  application key:    {arguments.key}")
     print(f"  Django: BACKBLAZE_CONFIG = {{..., {json.dumps(settings)[1:-1]}}}", flush=True)

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote_plus
 
-from b2sdk.v2 import (
+from ..simulator import MB, RealisticBucketSimulator, RealisticRawSimulator
+from ._b2 import (
     ALL_CAPABILITIES,
     BucketRetentionSetting,
     EncryptionAlgorithm,
@@ -37,8 +38,6 @@ from b2sdk.v2 import (
     RetentionMode,
     RetentionPeriod,
 )
-
-from ..simulator import MB, RealisticBucketSimulator, RealisticRawSimulator
 from .auth import TokenStore, new_token
 from .errors import B2ApiError, b2_error_from_exception, bad_request
 
@@ -282,7 +281,7 @@ class B2Backend:
 
         self.realm = realm
         self.lock = threading.RLock()
-        self.simulator = ServerRawSimulator(realm, recommended_part_size)
+        self.simulator: Any = ServerRawSimulator(realm, recommended_part_size)
         self.tokens = TokenStore(self.simulator, token_ttl)
         self.store = StateStore(Path(data_dir)) if data_dir is not None else None
         self._upload_numbers = itertools.count(1)
@@ -307,7 +306,7 @@ class B2Backend:
             name="master",
             application_key_id=key_id,
             key=key,
-            capabilities=list(ALL_CAPABILITIES),
+            capabilities=ALL_CAPABILITIES,
             expiration_timestamp_or_none=None,
             bucket_id_or_none=None,
             bucket_name_or_none=None,
@@ -760,7 +759,12 @@ class B2Backend:
         if retention is None:
             raise bad_request("fileRetention is required")
         return self.simulator.update_file_retention(  # type: ignore[no-any-return]
-            self.realm, token, file_sim.file_id, params.get("fileName"), retention, params.get("bypassGovernance", False)
+            self.realm,
+            token,
+            file_sim.file_id,
+            params.get("fileName"),
+            retention,
+            params.get("bypassGovernance", False),
         )
 
     def op_update_file_legal_hold(self, key: Any, token: str, params: dict[str, Any], version: str) -> dict[str, Any]:
@@ -890,9 +894,12 @@ def newest_version(bucket: Any, name: str) -> Any:
     """The newest finished version (upload or hide marker) of ``name``, or None."""
     newest = None
     for (file_name, file_id), file_sim in bucket.file_name_and_id_to_file.items():
-        if file_name == name and file_sim.action in ("upload", "hide"):
-            if newest is None or int(file_id) < int(newest.file_id):
-                newest = file_sim
+        if (
+            file_name == name
+            and file_sim.action in ("upload", "hide")
+            and (newest is None or int(file_id) < int(newest.file_id))
+        ):
+            newest = file_sim
     return newest
 
 

@@ -68,7 +68,9 @@ class FaultControl(ABC):
 
     def cut_download(self, after_bytes: int, *, times: int | None = 1, api_name: str | None = None) -> dict[str, Any]:
         """Close the connection after ``after_bytes`` bytes of the next ``times`` download bodies."""
-        return self.command({"action": "cut_download", "after_bytes": after_bytes, "times": times, "api_name": api_name})
+        return self.command(
+            {"action": "cut_download", "after_bytes": after_bytes, "times": times, "api_name": api_name}
+        )
 
     def add_latency(self, seconds: float, *, api_name: str | None = None) -> dict[str, Any]:
         """Delay every call (or every call of ``api_name``) by ``seconds`` before answering."""

@@ -3,6 +3,7 @@ applying faults, counting calls, and the ``/_control/`` endpoint."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -66,10 +67,8 @@ class B2HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def create_server(
@@ -104,7 +103,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
     server: B2HTTPServer
     timeout = 120  # an idle keep-alive connection is closed after this
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -250,9 +249,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
             bucket_name, _, file_name = path.removeprefix("/file/").partition("/")
             api_name = "b2_get_file_info_by_name" if method == "HEAD" else "b2_download_file_by_name"
             self._begin_call(api_name)
-            self._download(
-                api_name, method, query, bucket_name=unquote(bucket_name), file_name=unquote_plus(file_name)
-            )
+            self._download(api_name, method, query, bucket_name=unquote(bucket_name), file_name=unquote_plus(file_name))
             return
         match = API_PATH.match(path)
         if match is None:
@@ -333,10 +330,8 @@ class B2RequestHandler(BaseHTTPRequestHandler):
     def _abort_connection(self) -> None:
         """Close the connection mid-body, as a network failure would."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     # --- control --------------------------------------------------------------------------------
 
@@ -364,6 +359,8 @@ class B2RequestHandler(BaseHTTPRequestHandler):
         elif method == "GET" and action == "info":
             backend = server.backend
             masters = [k for k in backend.simulator.key_id_to_key.values() if k.name == "master"]
-            self._send_json(200, {"realm": server.realm, "port": server.port, "key_ids": [k.application_key_id for k in masters]})
+            self._send_json(
+                200, {"realm": server.realm, "port": server.port, "key_ids": [k.application_key_id for k in masters]}
+            )
         else:
             raise B2ApiError(404, "not_found", f"Unknown control endpoint: {method} /_control/{action}")

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from b2sdk.v2 import (
+from ._b2 import (
     BucketRetentionSetting,
     EncryptionAlgorithm,
     EncryptionKey,
@@ -33,7 +33,6 @@ from b2sdk.v2 import (
     RetentionMode,
     RetentionPeriod,
 )
-
 from .auth import TokenStore
 
 FORMAT_VERSION = 1
@@ -203,7 +202,9 @@ class StateStore:
                     "part_number": part.part_number,
                     "content_length": part.content_length,
                     "content_sha1": part.content_sha1,
-                    "data": self._blob(f"p{file_sim.file_id}-{part.part_number}-{part.content_sha1}", part.part_data, used),
+                    "data": self._blob(
+                        f"p{file_sim.file_id}-{part.part_number}-{part.content_sha1}", part.part_data, used
+                    ),
                 }
                 for part in file_sim.parts
                 if part is not None
