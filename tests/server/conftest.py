@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -42,9 +43,10 @@ def download(api: B2Api) -> Callable[..., bytes]:
     """The bytes of a download through b2sdk (by name, or by id with ``file_id=``)."""
 
     def read(bucket: Bucket, name: str | None = None, *, file_id: str | None = None, **kwargs: Any) -> bytes:
-        import io
 
-        downloaded = bucket.download_file_by_id(file_id, **kwargs) if file_id else bucket.download_file_by_name(name, **kwargs)
+        downloaded = (
+            bucket.download_file_by_id(file_id, **kwargs) if file_id else bucket.download_file_by_name(name, **kwargs)
+        )
         out = io.BytesIO()
         downloaded.save(out)
         return out.getvalue()

@@ -81,7 +81,9 @@ def test_served_api_versions(server: LocalB2Server, api: B2Api) -> None:
 
     basic = "Basic " + base64.b64encode(f"{server.key_id}:{server.key}".encode()).decode()
     for version in ("v2", "v3", "v4"):
-        answer = requests.get(f"{server.realm}/b2api/{version}/b2_authorize_account", headers={"Authorization": basic}, timeout=10)
+        answer = requests.get(
+            f"{server.realm}/b2api/{version}/b2_authorize_account", headers={"Authorization": basic}, timeout=10
+        )
         assert answer.status_code == 200
         storage = answer.json()["apiInfo"]["storageApi"]
         assert storage["apiUrl"] == server.realm

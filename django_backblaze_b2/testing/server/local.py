@@ -85,7 +85,7 @@ class LocalB2Server:
         server.backend.save()
 
     def __enter__(self) -> Self:
-        return self.start()
+        return self if self._server is not None else self.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
@@ -247,7 +247,7 @@ class ServerProcess:
             process.stdout.close()
 
     def __enter__(self) -> Self:
-        return self.start()
+        return self if self.process is not None else self.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
