@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import pytest
 from django.utils.http import http_date
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django_backblaze_b2.http import NOT_MODIFIED_HEADERS, ByteRange, FileMeta, decide, make_etag
@@ -218,6 +218,7 @@ header_values = st.one_of(
 )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     method=st.sampled_from(["GET", "HEAD", "POST"]),
     headers=st.dictionaries(

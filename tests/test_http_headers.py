@@ -6,7 +6,7 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django_backblaze_b2.http import (
@@ -71,6 +71,7 @@ class TestContentDisposition:
         assert content_disposition("", as_attachment=True) == "attachment"
         assert content_disposition("\n", as_attachment=False) == "inline"
 
+    @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.text(min_size=1, max_size=80))
     def test_any_name_gives_a_valid_header(self, name: str) -> None:
         header = content_disposition(name, as_attachment=True)

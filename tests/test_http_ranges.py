@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django_backblaze_b2.http import UNSATISFIABLE, ByteRange, FileMeta, decide, parse_range_header, select_range
@@ -21,6 +21,7 @@ def sliced(size: int, chosen: ByteRange) -> bytes:
     return data_of(size)[chosen.start : chosen.stop]
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(size=sizes, first=positions, length=st.one_of(st.none(), positions))
 def test_int_range_is_python_slicing(size: int, first: int, length: int | None) -> None:
     last = None if length is None else first + length
@@ -38,6 +39,7 @@ def test_int_range_is_python_slicing(size: int, first: int, length: int | None) 
         assert chosen.content_range(size) == f"bytes {first}-{first + len(expected) - 1}/{size}"
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(size=sizes, suffix=positions)
 def test_suffix_range_is_python_slicing(size: int, suffix: int) -> None:
     chosen = select_range(f"bytes=-{suffix}", size)
@@ -50,6 +52,7 @@ def test_suffix_range_is_python_slicing(size: int, suffix: int) -> None:
         assert sliced(size, chosen) == data_of(size)[-suffix:]
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(size=st.integers(min_value=1, max_value=5000), first=positions, last=positions)
 def test_416_exactly_when_unsatisfiable(size: int, first: int, last: int) -> None:
     first, last = min(first, last), max(first, last)
@@ -64,6 +67,7 @@ def test_416_exactly_when_unsatisfiable(size: int, first: int, last: int) -> Non
         assert decision.headers["Content-Length"] == str(min(last + 1, size) - first)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(header=st.text(max_size=200))
 def test_arbitrary_text_never_raises(header: str) -> None:
     result = select_range(header, 1000)
@@ -78,6 +82,7 @@ range_like = st.lists(
 ).map("".join)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(header=range_like, size=sizes)
 def test_range_like_text_never_raises(header: str, size: int) -> None:
     result = select_range(header, size)
