@@ -30,6 +30,7 @@ from b2sdk.v2.exception import (
     MaxRetriesExceeded,
     ServiceError,
     TooManyRequests,
+    UnsatisfiableRange,
 )
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.handlers.asgi import ASGIRequest
@@ -280,8 +281,8 @@ class DownloadView:
             whole = body_range.start == 0 and body_range.stop == metadata.size
             try:
                 downloaded = storage.download(name, None if whole else (body_range.start, body_range.last))
-            except InvalidRange:
-                continue  # the file shrank since its size was learnt
+            except (InvalidRange, UnsatisfiableRange):
+                continue  # the file shrank since its size was learnt (b2sdk's check, or B2's 416)
             if downloaded.download_version.id_ == metadata.file_id:
                 return self.respond(request, decision, downloaded, name)
             downloaded.response.close()  # replaced since its metadata was learnt

@@ -18,11 +18,11 @@ Put = Callable[..., str]
 
 
 @pytest.fixture(autouse=True)
-def b2() -> Iterator[SimulatedB2]:
-    """A fresh simulated B2 and fresh per-process route caches for every test."""
+def b2(request: pytest.FixtureRequest) -> Iterator[SimulatedB2]:
+    """A fresh simulated B2 (served over HTTP under ``pytest --b2-server``) and fresh route caches."""
     views.reset_storages()
     routes.refused_keys.reset()
-    with simulated_b2() as simulated:
+    with simulated_b2(served=bool(request.config.getoption("--b2-server"))) as simulated:
         yield simulated
     views.reset_storages()
     routes.refused_keys.reset()

@@ -134,6 +134,8 @@ class TestB2Failures:
         exception: Exception,
         status: int,
     ) -> None:
+        if b2.server is not None:
+            pytest.skip("raised in process; over HTTP see test_failures_over_http")
         # Fault injection into the simulated B2, not into the code under test.
         monkeypatch.setattr(b2.raw, "download_file_from_url", failing(exception))
         monkeypatch.setattr(b2.raw, "get_file_info_by_name", failing(exception))
@@ -146,6 +148,29 @@ class TestB2Failures:
                 assert "c001" not in text and "4a5b6c" not in text and "secret" not in text and "movie" not in text
         assert "movie.mp4" in caplog.text
         assert type(exception).__name__ in caplog.text
+
+    @pytest.mark.parametrize(("status", "code", "expected"), [(401, "unauthorized", 502), (400, "bad_request", 502)])
+    def test_failures_over_http(
+        self,
+        client: Client,
+        warm_file: str,
+        b2: SimulatedB2,
+        caplog: pytest.LogCaptureFixture,
+        status: int,
+        code: str,
+        expected: int,
+    ) -> None:
+        if b2.server is None:
+            pytest.skip("needs pytest --b2-server")
+        # Statuses b2sdk does not retry (503 and 429 are retried with backoff: too slow for a unit test).
+        for api_name in ("b2_download_file_by_name", "b2_get_file_info_by_name"):
+            b2.server.faults.fail(api_name, times=None, status=status, code=code, message="detail c001 4a5b6c")
+        with caplog.at_level(logging.ERROR, logger="django_backblaze_b2"):
+            for headers in ({}, {"Range": "bytes=0-0"}, {"If-None-Match": '"x"'}):
+                response = client.get(warm_file, headers=headers)
+                assert response.status_code == expected
+                assert "c001" not in response.content.decode()
+        assert "movie.mp4" in caplog.text
 
     def test_unknown_bucket_is_502_not_500(self, client: Client, settings: Any) -> None:
         settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "simulator": False}
