@@ -55,6 +55,7 @@ class BackblazeB2Storage(Storage):
 
             raise ImproperlyConfigured("Give django-backblaze-b2 options as keyword arguments or as opts=, not both.")
         constructor_options = dict(opts) if opts is not None else given
+        self._forget_secret_arguments()
         self._check_constructor_options(constructor_options)
         self.options: StorageOptions = resolve(constructor_options, route=self.route)
         if self.options.authorize_on_init:
@@ -65,13 +66,17 @@ class BackblazeB2Storage(Storage):
     def _check_constructor_options(self, options: dict[str, Any]) -> None:
         """Subclasses refuse options that must come from settings."""
 
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
-        # Credentials passed as keyword arguments must never be written into migrations.
-        path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+    def _forget_secret_arguments(self) -> None:
+        """Keep credentials and encryption keys given as keyword arguments out of migrations.
+
+        ``@deconstructible`` replaces any ``deconstruct()`` a class defines with its own, which returns
+        the constructor arguments it recorded; so the secrets are removed from that record instead.
+        """
+        args, kwargs = getattr(self, "_constructor_args", ((), {}))
         kwargs = {key: value for key, value in kwargs.items() if key not in SECRET_OPTIONS}
         if isinstance(kwargs.get("opts"), dict):
             kwargs["opts"] = {key: value for key, value in kwargs["opts"].items() if key not in SECRET_OPTIONS}
-        return path, args, kwargs
+        self._constructor_args = (args, kwargs)
 
     # -- B2 plumbing --------------------------------------------------------------------------------
 
