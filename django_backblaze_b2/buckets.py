@@ -3,7 +3,7 @@
 The dict holds b2sdk's ``B2Api.create_bucket`` arguments (as in django-backblaze-b2 7.0.0), with two
 made friendlier for a settings file:
 
-- ``default_server_side_encryption``: ``{"mode": "SSE-B2"}`` (or ``"none"``) instead of a b2sdk object;
+- ``default_server_side_encryption``: ``{"mode": "SSE-B2"}`` instead of a b2sdk object;
 - ``lifecycle_rules``: B2's rule dicts, with keys in B2's spelling (``fileNamePrefix``,
   ``daysFromUploadingToHiding``, ...) or in Python's (``file_name_prefix``, ``days_from_uploading_to_hiding``).
 
@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from b2sdk.v2 import SSE_B2_AES, SSE_NONE, EncryptionSetting
+from b2sdk.v2 import SSE_B2_AES, EncryptionSetting
 from django.core.exceptions import ImproperlyConfigured
 
 OPTION = "non_existent_bucket_details"
@@ -35,7 +35,8 @@ LIFECYCLE_DAYS = (
     "daysFromHidingToDeleting",
     "daysFromStartingToCancelingUnfinishedLargeFiles",
 )
-BUCKET_ENCRYPTION_MODES = {"SSE-B2": SSE_B2_AES, "NONE": SSE_NONE}
+# B2 encrypts every new bucket by default (b2sdk refuses "none" as a default since 2.13).
+BUCKET_ENCRYPTION_MODES = {"SSE-B2": SSE_B2_AES}
 
 
 def validated_details(details: Any) -> dict[str, Any] | None:
@@ -75,7 +76,7 @@ def creation_arguments(details: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def expected_encryption_mode(details: Mapping[str, Any] | None) -> str | None:
-    """``"SSE-B2"`` or ``"none"``, as B2 reports a bucket's default, if the settings ask for one."""
+    """The mode as B2 reports a bucket's default (``"SSE-B2"``), if the settings ask for one."""
     encryption = (details or {}).get("default_server_side_encryption")
     if encryption is None:
         return None
@@ -128,7 +129,7 @@ def _bucket_encryption_mode(encryption: Any) -> str:
     if mode not in BUCKET_ENCRYPTION_MODES:
         raise ImproperlyConfigured(
             f"django-backblaze-b2 option {OPTION!r}: 'default_server_side_encryption' must be "
-            "{'mode': 'SSE-B2'} (or {'mode': 'none'}); B2 cannot make SSE-C a bucket default because it "
-            "never stores your key: use the 'server_side_encryption' option for that."
+            "{'mode': 'SSE-B2'}, the only mode B2 offers as a bucket default (SSE-C cannot be one because B2 "
+            "never stores your key: use the 'server_side_encryption' option for that)."
         )
     return mode
