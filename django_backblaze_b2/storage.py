@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import django
@@ -153,7 +153,7 @@ class BackblazeB2Storage(Storage):
             file_info=self.options.default_file_info,
         )
 
-    def _encryption_arguments(self, direction: str) -> dict[str, Any]:
+    def _encryption_arguments(self, direction: Literal["read", "write"]) -> dict[str, Any]:
         """``encryption=`` for b2sdk reads or writes; nothing (the bucket's default) without the option."""
         sse = self.options.server_side_encryption
         if sse is None:
@@ -165,7 +165,7 @@ class BackblazeB2Storage(Storage):
         """Copy ``name`` to ``new_name`` inside B2 (no bytes pass through this process), with its
         content type, headers and file info; both are encrypted as this storage says. Returns ``new_name``.
         """
-        source = self._metadata(name)
+        source = self.get_file_metadata(name)  # fresh: a remembered file id may be an overwritten version
         target_key = self._key(new_name)
         read = self._encryption_arguments("read").get("encryption")
         write = self._encryption_arguments("write").get("encryption")

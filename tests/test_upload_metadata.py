@@ -181,3 +181,17 @@ def test_a_broken_function_fails_the_save_and_stores_nothing(b2: SimulatedB2, fu
     assert b2.file_names("django") == []
     assert b2.calls["b2_upload_file"] == 0
     assert not content.closed and content.read() == b"keep me"  # the caller's file is intact
+
+
+def test_a_copy_keeps_the_headers_and_file_info(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage(
+        default_upload_headers={"Cache-Control": "max-age=9"}, default_file_info={"owner": "ops"}
+    )
+    storage.save("a.json", ContentFile(b"{}"))
+    storage.copy("a.json", "b.json")
+    copied = storage.get_file_metadata("b.json")
+    assert (copied.cache_control, copied.content_type, copied.file_info) == (
+        "max-age=9",
+        "application/json",
+        {"owner": "ops"},
+    )
