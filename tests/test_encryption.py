@@ -8,7 +8,6 @@ import io
 import logging
 import os
 import pickle
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from django_backblaze_b2 import BackblazeB2Storage, LoggedInStorage
 from django_backblaze_b2.encryption import EncryptionKeyError
-from django_backblaze_b2.testing import SimulatedB2, simulated_b2
+from django_backblaze_b2.testing import SimulatedB2
 
 KEY = bytes(range(32))
 KEY_B64 = base64.b64encode(KEY).decode()
@@ -42,12 +41,6 @@ def read_all(file: Any) -> bytes:
     while chunk := file.read(4 * 1024 * 1024):
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-@pytest.fixture
-def big_b2() -> Iterator[SimulatedB2]:
-    with simulated_b2(recommended_part_size=5_000_000) as simulated:
-        yield simulated
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +85,7 @@ def test_written_through_open_is_encrypted(b2: SimulatedB2) -> None:
 
 @pytest.mark.parametrize("shape", ["seekable stream", "file on disk", "non-seekable stream"])
 def test_multi_part_round_trip_on_every_upload_path(
-    big_b2: SimulatedB2, big_content: bytes, shape: str, tmp_path: Any
+    small_parts_b2: SimulatedB2, big_content: bytes, shape: str, tmp_path: Any
 ) -> None:
     storage = sse_c_storage()
     content: Any
@@ -105,8 +98,8 @@ def test_multi_part_round_trip_on_every_upload_path(
     else:
         content = File(NonSeekable(big_content))  # type: ignore[arg-type]
     storage.save("big.bin", content)
-    assert big_b2.calls["b2_upload_part"] >= 2  # it really went up in parts
-    assert stored_mode(big_b2, "big.bin") == EncryptionMode.SSE_C
+    assert small_parts_b2.calls["b2_upload_part"] >= 2  # it really went up in parts
+    assert stored_mode(small_parts_b2, "big.bin") == EncryptionMode.SSE_C
     with storage.open("big.bin") as file:
         assert read_all(file) == big_content
         file.seek(10_500_000)  # a range read in the last part
@@ -196,15 +189,15 @@ def test_the_error_is_not_mistaken_for_a_missing_file_or_an_outage() -> None:
 # -- SSE-B2 ----------------------------------------------------------------------------------------
 
 
-def test_sse_b2_round_trip(big_b2: SimulatedB2, big_content: bytes) -> None:
+def test_sse_b2_round_trip(small_parts_b2: SimulatedB2, big_content: bytes) -> None:
     storage = BackblazeB2Storage(bucket="vault", server_side_encryption={"mode": "SSE-B2"})
     storage.save("small.txt", ContentFile(b"hi"))
     storage.save("big.bin", ContentFile(big_content))
     for key in ("small.txt", "big.bin"):
-        assert stored_mode(big_b2, key) == EncryptionMode.SSE_B2
+        assert stored_mode(small_parts_b2, key) == EncryptionMode.SSE_B2
     assert storage.open("small.txt").read() == b"hi"
     storage.copy("small.txt", "copy.txt")
-    assert stored_mode(big_b2, "copy.txt") == EncryptionMode.SSE_B2
+    assert stored_mode(small_parts_b2, "copy.txt") == EncryptionMode.SSE_B2
     # SSE-B2 files need nothing to be read: any storage on the bucket can.
     assert BackblazeB2Storage(bucket="vault").open("copy.txt").read() == b"hi"
 
