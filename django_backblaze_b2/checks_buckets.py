@@ -144,8 +144,6 @@ def _compare(item: _InUse, bucket: Any) -> list[CheckMessage]:
 
 def _storages_in_use() -> list[tuple[str, Any]]:
     """(how to name it, how to build it) for every B2 storage the project uses."""
-    from django.core.files.storage import storages
-
     found: list[tuple[str, Any]] = []
     for alias, config in getattr(settings, "STORAGES", {}).items():
         try:
@@ -153,7 +151,10 @@ def _storages_in_use() -> list[tuple[str, Any]]:
         except (ImportError, KeyError):
             continue
         if isinstance(backend, type) and issubclass(backend, BackblazeB2Storage):
-            found.append((f"STORAGES[{alias!r}]", lambda alias=alias: storages[alias]))
+            # Built as Django builds it, not taken from django.core.files.storage.storages, whose
+            # instances outlive a changed STORAGES setting on Django 4.2.
+            options = dict(config.get("OPTIONS", {}))
+            found.append((f"STORAGES[{alias!r}]", lambda backend=backend, options=options: backend(**options)))
     for model in apps.get_models():
         for field in model._meta.get_fields():
             storage = getattr(field, "storage", None) if isinstance(field, FileField) else None
