@@ -61,10 +61,10 @@ def test_a_public_bucket_and_b2sdk_objects_as_in_7_0_0(b2: SimulatedB2) -> None:
 
 
 def test_an_existing_bucket_is_left_as_it_is(b2: SimulatedB2) -> None:
-    b2.create_bucket("media", "allPublic")
-    storage = BackblazeB2Storage(bucket="media", non_existent_bucket_details={"lifecycle_rules": [EXPORT_RULE]})
+    b2.create_bucket("media-bucket", "allPublic")
+    storage = BackblazeB2Storage(bucket="media-bucket", non_existent_bucket_details={"lifecycle_rules": [EXPORT_RULE]})
     storage.save("a.txt", ContentFile(b"x"))
-    bucket = b2_bucket(b2, "media")
+    bucket = b2_bucket(b2, "media-bucket")
     assert bucket.type_ == "allPublic" and bucket.lifecycle_rules == []
     assert b2.calls["b2_create_bucket"] == 0
 
@@ -90,7 +90,7 @@ def test_an_existing_bucket_is_left_as_it_is(b2: SimulatedB2) -> None:
 )
 def test_bad_bucket_details_fail_at_start_up(b2: SimulatedB2, details: Any, match: str) -> None:
     with pytest.raises(ImproperlyConfigured, match=match):
-        BackblazeB2Storage(bucket="new", non_existent_bucket_details=details)
+        BackblazeB2Storage(bucket="new-bucket", non_existent_bucket_details=details)
     assert b2.calls["b2_create_bucket"] == 0
 
 
@@ -123,9 +123,9 @@ def test_plain_check_stays_offline(b2: SimulatedB2) -> None:
 
 
 def test_a_bucket_as_expected_passes(b2: SimulatedB2) -> None:
-    b2.create_bucket("media", "allPrivate")
+    b2.create_bucket("media-bucket", "allPrivate")
     details = {"bucket_type": "allPrivate", "default_server_side_encryption": {"mode": "SSE-B2"}}
-    with override_settings(STORAGES=storages_setting(bucket="media", non_existent_bucket_details=details)):
+    with override_settings(STORAGES=storages_setting(bucket="media-bucket", non_existent_bucket_details=details)):
         assert ids(deploy_messages()) == []
     assert b2.calls["b2_list_buckets"] >= 1  # it did ask B2
 
@@ -143,44 +143,44 @@ def test_a_missing_bucket_with_details_will_be_created(b2: SimulatedB2) -> None:
 
 
 def test_a_public_bucket_where_private_is_expected(b2: SimulatedB2) -> None:
-    b2.create_bucket("media", "allPublic")
+    b2.create_bucket("media-bucket", "allPublic")
     details = {"bucket_type": "allPrivate"}
-    with override_settings(STORAGES=storages_setting(bucket="media", non_existent_bucket_details=details)):
+    with override_settings(STORAGES=storages_setting(bucket="media-bucket", non_existent_bucket_details=details)):
         messages = deploy_messages()
     assert ids(messages) == ["django_backblaze_b2.E031"]
     assert "Anyone who knows a file's name can download it" in messages[0].msg
 
 
 def test_default_encryption_differs(b2: SimulatedB2) -> None:
-    b2.create_bucket("media", "allPrivate")
+    b2.create_bucket("media-bucket", "allPrivate")
     # A bucket from before B2 encrypted by default (b2sdk can no longer create one).
-    b2.raw.bucket_name_to_bucket["media"].default_server_side_encryption = SSE_NONE
+    b2.raw.bucket_name_to_bucket["media-bucket"].default_server_side_encryption = SSE_NONE
     details = {"default_server_side_encryption": {"mode": "SSE-B2"}}
-    with override_settings(STORAGES=storages_setting(bucket="media", non_existent_bucket_details=details)):
+    with override_settings(STORAGES=storages_setting(bucket="media-bucket", non_existent_bucket_details=details)):
         messages = deploy_messages()
     assert ids(messages) == ["django_backblaze_b2.W032"]
     assert "'none'" in messages[0].msg and "'SSE-B2'" in messages[0].msg
 
 
 def test_default_encryption_the_key_may_not_read(b2: SimulatedB2) -> None:
-    b2.create_bucket("media", "allPrivate")
+    b2.create_bucket("media-bucket", "allPrivate")
     key = b2.raw.key_id_to_key[b2.key_id]
     key.capabilities = [c for c in key.capabilities if c != "readBucketEncryption"]
     details = {"default_server_side_encryption": {"mode": "SSE-B2"}}
-    with override_settings(STORAGES=storages_setting(bucket="media", non_existent_bucket_details=details)):
+    with override_settings(STORAGES=storages_setting(bucket="media-bucket", non_existent_bucket_details=details)):
         assert ids(deploy_messages()) == ["django_backblaze_b2.W033"]
 
 
 def test_b2_unreachable_is_reported_not_raised(b2: SimulatedB2) -> None:
     b2.raw.key_id_to_key.clear()  # the credentials no longer exist: authorizing fails
-    with override_settings(STORAGES=storages_setting(bucket="media")):
+    with override_settings(STORAGES=storages_setting(bucket="media-bucket")):
         messages = deploy_messages()
     assert ids(messages) == ["django_backblaze_b2.E035"]
 
 
 def test_expiring_links_on_a_public_bucket(b2: SimulatedB2) -> None:
-    b2.create_bucket("media", "allPublic")
-    with override_settings(STORAGES=storages_setting(bucket="media", url_expiry=60)):
+    b2.create_bucket("media-bucket", "allPublic")
+    with override_settings(STORAGES=storages_setting(bucket="media-bucket", url_expiry=60)):
         assert ids(deploy_messages()) == ["django_backblaze_b2.W034"]
 
 

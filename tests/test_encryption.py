@@ -29,10 +29,10 @@ BIG = 11_000_000  # more than two of the 5 MB parts the simulator below recommen
 
 
 def sse_c_storage(**options: Any) -> BackblazeB2Storage:
-    return BackblazeB2Storage(bucket="vault", server_side_encryption=SSE_C, **options)
+    return BackblazeB2Storage(bucket="vault-bucket", server_side_encryption=SSE_C, **options)
 
 
-def stored_mode(b2: SimulatedB2, key: str, bucket: str = "vault") -> EncryptionMode:
+def stored_mode(b2: SimulatedB2, key: str, bucket: str = "vault-bucket") -> EncryptionMode:
     return b2.api().get_bucket_by_name(bucket).get_file_info_by_name(key).server_side_encryption.mode
 
 
@@ -133,7 +133,7 @@ def test_copy_keeps_it_encrypted_and_readable(b2: SimulatedB2) -> None:
 def test_a_base64_key_from_the_environment_reads_what_the_bytes_key_wrote(b2: SimulatedB2) -> None:
     sse_c_storage().save("a.txt", ContentFile(b"same key"))
     from_env = BackblazeB2Storage(
-        bucket="vault", server_side_encryption={"mode": "sse-c", "key_id": "key-2024", "key": KEY_B64}
+        bucket="vault-bucket", server_side_encryption={"mode": "sse-c", "key_id": "key-2024", "key": KEY_B64}
     )
     assert from_env.open("a.txt").read() == b"same key"
 
@@ -143,7 +143,7 @@ def test_a_base64_key_from_the_environment_reads_what_the_bytes_key_wrote(b2: Si
 
 def wrong_key_storage() -> BackblazeB2Storage:
     return BackblazeB2Storage(
-        bucket="vault", server_side_encryption={"mode": "SSE-C", "key_id": "key-2023", "key": OTHER_KEY}
+        bucket="vault-bucket", server_side_encryption={"mode": "SSE-C", "key_id": "key-2023", "key": OTHER_KEY}
     )
 
 
@@ -154,9 +154,9 @@ def test_reading_without_the_right_key_says_what_to_do(b2: SimulatedB2, reader: 
     if who == "wrong key":
         storage = wrong_key_storage()
     elif who == "no key":
-        storage = BackblazeB2Storage(bucket="vault")
+        storage = BackblazeB2Storage(bucket="vault-bucket")
     else:
-        storage = BackblazeB2Storage(bucket="vault", server_side_encryption={"mode": "SSE-B2"})
+        storage = BackblazeB2Storage(bucket="vault-bucket", server_side_encryption={"mode": "SSE-B2"})
     with pytest.raises(EncryptionKeyError) as raised:
         if reader == "open":
             storage.open("a.txt").read()
@@ -178,7 +178,7 @@ def test_reading_without_the_right_key_says_what_to_do(b2: SimulatedB2, reader: 
         assert secret.hex() not in message
     # Nothing was lost or left behind.
     assert sse_c_storage().open("a.txt").read() == b"precious"
-    assert b2.file_names("vault") == ["a.txt"]
+    assert b2.file_names("vault-bucket") == ["a.txt"]
 
 
 def test_the_error_is_not_mistaken_for_a_missing_file_or_an_outage() -> None:
@@ -190,7 +190,7 @@ def test_the_error_is_not_mistaken_for_a_missing_file_or_an_outage() -> None:
 
 
 def test_sse_b2_round_trip(small_parts_b2: SimulatedB2, big_content: bytes) -> None:
-    storage = BackblazeB2Storage(bucket="vault", server_side_encryption={"mode": "SSE-B2"})
+    storage = BackblazeB2Storage(bucket="vault-bucket", server_side_encryption={"mode": "SSE-B2"})
     storage.save("small.txt", ContentFile(b"hi"))
     storage.save("big.bin", ContentFile(big_content))
     for key in ("small.txt", "big.bin"):
@@ -199,11 +199,11 @@ def test_sse_b2_round_trip(small_parts_b2: SimulatedB2, big_content: bytes) -> N
     storage.copy("small.txt", "copy.txt")
     assert stored_mode(small_parts_b2, "copy.txt") == EncryptionMode.SSE_B2
     # SSE-B2 files need nothing to be read: any storage on the bucket can.
-    assert BackblazeB2Storage(bucket="vault").open("copy.txt").read() == b"hi"
+    assert BackblazeB2Storage(bucket="vault-bucket").open("copy.txt").read() == b"hi"
 
 
 def test_expiring_links_work_with_sse_b2(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="vault", server_side_encryption={"mode": "SSE-B2"}, url_expiry=60)
+    storage = BackblazeB2Storage(bucket="vault-bucket", server_side_encryption={"mode": "SSE-B2"}, url_expiry=60)
     assert "Authorization=" in storage.url("a.txt")
 
 
@@ -268,8 +268,8 @@ def test_the_key_is_not_in_repr_or_migrations_or_pickled_options_repr() -> None:
         assert secret not in text
     _path, _args, kwargs = storage.deconstruct()  # type: ignore[attr-defined]
     assert "server_side_encryption" not in kwargs
-    assert kwargs["bucket"] == "vault"
-    opts = BackblazeB2Storage(opts={"bucket": "vault", "server_side_encryption": SSE_C})
+    assert kwargs["bucket"] == "vault-bucket"
+    opts = BackblazeB2Storage(opts={"bucket": "vault-bucket", "server_side_encryption": SSE_C})
     assert "server_side_encryption" not in opts.deconstruct()[2]["opts"]  # type: ignore[attr-defined]
     # A pickled storage (Django pickles storages) still works: the key travels, but only in the pickle.
     assert pickle.loads(pickle.dumps(storage)).options.server_side_encryption.key == KEY
@@ -300,7 +300,10 @@ def test_secrets_given_as_arguments_are_not_written_into_migrations(storage_clas
 
     if storage_class is BackblazeB2Storage:
         storage = storage_class(
-            bucket="vault", application_key_id="KEY-ID-123", application_key="APP-KEY-456", server_side_encryption=SSE_C
+            bucket="vault-bucket",
+            application_key_id="KEY-ID-123",
+            application_key="APP-KEY-456",
+            server_side_encryption=SSE_C,
         )
     else:  # the proxied storages take credentials from settings only; the encryption key may be given
         storage = storage_class(server_side_encryption=SSE_C)

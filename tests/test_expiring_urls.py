@@ -2,12 +2,14 @@
 
 The in-process simulator does not enforce download authorizations, but it issues tokens that spell out
 what they were asked for (``fake_download_auth_token_<bucket id>_<prefix>_<seconds>``), so scope and
-lifetime are asserted on the token itself.
+lifetime are asserted on what each token was issued for (under ``--b2-server``, the server's record of
+it). That the server refuses a token outside its scope or after expiry: test_links_on_local_server.py.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -24,7 +26,7 @@ from django_backblaze_b2.expiring_links import (
     reuse_window,
     scope_prefix,
 )
-from django_backblaze_b2.testing import SimulatedB2
+from django_backblaze_b2.testing import SimulatedB2, current_simulator
 
 AUTHORIZE = "b2_get_download_authorization"
 
@@ -35,37 +37,41 @@ def token_of(url: str) -> str:
 
 def scope_of(storage: BackblazeB2Storage, url: str) -> tuple[str, int]:
     """(prefix, seconds) the link's token was issued for."""
-    marker = f"fake_download_auth_token_{storage.bucket.id_}_"
+    b2 = current_simulator()
     token = token_of(url)
+    if not b2.in_process:  # the local B2 server keeps what it issued
+        issued = b2.server.server.backend.tokens.downloads[token]
+        return issued.prefix, round(issued.expires_at - time.time())
+    marker = f"fake_download_auth_token_{storage.bucket.id_}_"
     assert token.startswith(marker), token
     prefix, _, seconds = token[len(marker) :].rpartition("_")
     return unquote(prefix), int(seconds)  # the simulator's token spells the prefix URL-encoded
 
 
 def test_without_the_option_url_is_the_plain_b2_url(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs")
+    storage = BackblazeB2Storage(bucket="private-docs")
     url = storage.url("report.pdf")
-    assert url.endswith("/file/docs/report.pdf")
+    assert url.endswith("/file/private-docs/report.pdf")
     assert "Authorization" not in url
     assert b2.calls[AUTHORIZE] == 0
 
 
 def test_url_carries_a_token_for_the_configured_lifetime(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", url_expiry=3600)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
     url = storage.url("invoices/2024/march.pdf")
-    assert urlsplit(url).path.endswith("/file/docs/invoices/2024/march.pdf")
+    assert urlsplit(url).path.endswith("/file/private-docs/invoices/2024/march.pdf")
     assert scope_of(storage, url) == ("invoices/2024/", 3600)
 
 
 def test_per_call_expire_overrides_and_works_without_the_option(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs")
+    storage = BackblazeB2Storage(bucket="private-docs")
     assert scope_of(storage, storage.url("a/b.txt", expire=60)) == ("a/", 60)
-    configured = BackblazeB2Storage(bucket="docs", url_expiry=3600)
+    configured = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
     assert scope_of(configured, configured.url("a/b.txt", expire=120)) == ("a/", 120)
 
 
 def test_the_token_is_percent_encoded_in_the_url(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", url_expiry=60, url_expiry_scope="file")
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=60, url_expiry_scope="file")
     url = storage.url("a b&c=d.txt")
     query = urlsplit(url).query
     assert "&c=" not in query and " " not in query
@@ -85,7 +91,7 @@ def test_the_token_is_percent_encoded_in_the_url(b2: SimulatedB2) -> None:
     ],
 )
 def test_token_scope(b2: SimulatedB2, location: str, scope: str, name: str, prefix: str) -> None:
-    storage = BackblazeB2Storage(bucket="docs", location=location, url_expiry=600, url_expiry_scope=scope)  # type: ignore[arg-type]
+    storage = BackblazeB2Storage(bucket="private-docs", location=location, url_expiry=600, url_expiry_scope=scope)  # type: ignore[arg-type]
     assert scope_of(storage, storage.url(name)) == (prefix, 600)
 
 
@@ -109,7 +115,7 @@ def test_a_token_never_opens_files_outside_the_storage(location: str, parts: lis
 
 
 def test_a_page_of_100_links_costs_one_authorization(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", url_expiry=3600)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
     storage.bucket  # noqa: B018 - the bucket lookup is not part of the budget
     b2.calls.clear()
     urls = [storage.url(f"gallery/photo-{i}.jpg") for i in range(100)]
@@ -120,12 +126,12 @@ def test_a_page_of_100_links_costs_one_authorization(b2: SimulatedB2) -> None:
 
 def test_tokens_are_shared_by_every_storage_instance_of_the_process(b2: SimulatedB2) -> None:
     for _ in range(5):
-        BackblazeB2Storage(bucket="docs", url_expiry=3600).url("gallery/a.jpg")
+        BackblazeB2Storage(bucket="private-docs", url_expiry=3600).url("gallery/a.jpg")
     assert b2.calls[AUTHORIZE] == 1
 
 
 def test_one_token_per_folder_and_per_lifetime(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", url_expiry=3600)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
     for folder in ("a", "b", "c"):
         for i in range(10):
             storage.url(f"{folder}/{i}.txt")
@@ -135,14 +141,16 @@ def test_one_token_per_folder_and_per_lifetime(b2: SimulatedB2) -> None:
 
 
 def test_location_scope_covers_the_whole_storage_with_one_token(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", location="private", url_expiry=3600, url_expiry_scope="location")
+    storage = BackblazeB2Storage(
+        bucket="private-docs", location="private", url_expiry=3600, url_expiry_scope="location"
+    )
     for folder in ("a", "b", "c"):
         storage.url(f"{folder}/1.txt")
     assert b2.calls[AUTHORIZE] == 1
 
 
 def test_concurrent_renders_make_one_call(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", url_expiry=3600)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
     storage.bucket  # noqa: B018
     barrier = threading.Barrier(8)
     tokens: set[str] = set()
@@ -170,7 +178,7 @@ class FakeClock:
 
 
 def test_a_token_is_reused_only_while_most_of_its_life_is_left(b2: SimulatedB2) -> None:
-    bucket = b2.create_bucket("docs")
+    bucket = b2.create_bucket("private-docs")
     clock = FakeClock()
     tokens = DownloadAuthorizations(clock=clock)
     assert reuse_window(3600) == 360
@@ -186,7 +194,7 @@ def test_a_token_is_reused_only_while_most_of_its_life_is_left(b2: SimulatedB2) 
 def test_reuse_is_capped_at_an_hour_and_short_links_are_never_stale(b2: SimulatedB2) -> None:
     assert reuse_window(MAX_SECONDS) == 3600
     assert reuse_window(5) == 0
-    bucket = b2.create_bucket("docs")
+    bucket = b2.create_bucket("private-docs")
     tokens = DownloadAuthorizations(clock=FakeClock())
     tokens.token(bucket, "a/", 5)
     tokens.token(bucket, "a/", 5)
@@ -194,7 +202,7 @@ def test_reuse_is_capped_at_an_hour_and_short_links_are_never_stale(b2: Simulate
 
 
 def test_the_token_cache_is_bounded(b2: SimulatedB2) -> None:
-    bucket = b2.create_bucket("docs")
+    bucket = b2.create_bucket("private-docs")
     tokens = DownloadAuthorizations(max_entries=2, clock=FakeClock())
     for prefix in ("a/", "b/", "c/", "a/"):
         tokens.token(bucket, prefix, 600)
@@ -203,14 +211,14 @@ def test_the_token_cache_is_bounded(b2: SimulatedB2) -> None:
 
 @pytest.mark.parametrize("expire", [0, -1, MAX_SECONDS + 1, "60", 1.5, True])
 def test_a_bad_per_call_lifetime_is_refused_before_any_call(b2: SimulatedB2, expire: object) -> None:
-    storage = BackblazeB2Storage(bucket="docs")
+    storage = BackblazeB2Storage(bucket="private-docs")
     with pytest.raises(ValueError, match="expire"):
         storage.url("a.txt", expire=expire)  # type: ignore[arg-type]
     assert b2.calls[AUTHORIZE] == 0
 
 
 def test_lifetime_bounds_are_inclusive(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", url_expiry=1)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=1)
     assert scope_of(storage, storage.url("a/b"))[1] == 1
     assert scope_of(storage, storage.url("a/b", expire=MAX_SECONDS))[1] == MAX_SECONDS
 
@@ -235,20 +243,20 @@ def test_location_scope_without_a_location_fails_at_start_up() -> None:
 def test_names_are_checked_before_a_token_is_asked_for(b2: SimulatedB2) -> None:
     from django.core.exceptions import SuspiciousFileOperation
 
-    storage = BackblazeB2Storage(bucket="docs", location="media", url_expiry=60)
+    storage = BackblazeB2Storage(bucket="private-docs", location="media", url_expiry=60)
     with pytest.raises(SuspiciousFileOperation):
         storage.url("../secrets/key.pem")
     assert b2.calls[AUTHORIZE] == 0
 
 
 def test_a_link_points_at_the_stored_file(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="docs", url_expiry=60)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=60)
     storage.save("a/hello.txt", ContentFile(b"hello"))
     url = storage.url("a/hello.txt")
     # The simulator cannot follow a query string, so check the path part names the stored file.
     path = unquote(urlsplit(url).path)
-    assert path == "/file/docs/a/hello.txt"
-    assert b2.file_names("docs") == ["a/hello.txt"]
+    assert path == "/file/private-docs/a/hello.txt"
+    assert b2.file_names("private-docs") == ["a/hello.txt"]
 
 
 # -- redirect mode for the proxy routes -----------------------------------------------------------
