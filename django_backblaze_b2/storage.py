@@ -166,20 +166,25 @@ class BackblazeB2Storage(Storage):
         content type, headers and file info; both are encrypted as this storage says. Returns ``new_name``.
         """
         source = self.get_file_metadata(name)  # fresh: a remembered file id may be an overwritten version
-        target_key = self._key(new_name)
+        self._copy_version(source, self._key(new_name))
+        return new_name
+
+    def _copy_version(self, source: FileMetadata, target_key: str) -> FileMetadata:
+        """Server-side copy of one file version to ``target_key``, encrypted as this storage says."""
         read = self._encryption_arguments("read").get("encryption")
         write = self._encryption_arguments("write").get("encryption")
-        with decryption_errors(name, self.options.server_side_encryption):
-            self.bucket.copy(
+        with decryption_errors(source.key, self.options.server_side_encryption):
+            copied = self.bucket.copy(
                 source.file_id,
                 target_key,
                 length=source.size,
                 source_encryption=read,
                 destination_encryption=write,
             )
+        metadata = FileMetadata.from_version(copied)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, target_key)
-        return new_name
+        return metadata
 
     # -- Django's Storage contract -----------------------------------------------------------------
 
@@ -225,11 +230,10 @@ class BackblazeB2Storage(Storage):
             name,
             new_name,
         )
-        copied = bucket.copy(ours.file_id, new_key, length=ours.size)
+        self._copy_version(ours, new_key)
         bucket.delete_file_version(ours.file_id, ours.key)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, ours.key)
-            self._memo.put(self.options.bucket, FileMetadata.from_version(copied))
         return new_name
 
     def delete(self, name: str) -> None:
