@@ -16,6 +16,7 @@ class DjangoBackblazeB2Config(AppConfig):
         from django.core.signals import setting_changed
 
         from . import checks as b2_checks
+        from . import checks_buckets  # noqa: F401 - registers the deployment checks of the buckets
 
         checks.register(b2_checks.check_route_separation, checks.Tags.security)
         checks.register(b2_checks.check_download_permission)

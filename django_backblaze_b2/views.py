@@ -10,6 +10,9 @@ metadata call when the file's size was not learnt in the last minute. Bytes go o
 B2, in chunks of :attr:`DownloadView.chunk_size`: through a sync iterator under WSGI, an async one
 under ASGI, so nothing is buffered.
 
+With the ``proxy_redirect_expiry`` option a permitted request is answered with a 302 to a short-lived
+direct B2 link instead (see ``docs/expiring-links-encryption-metadata.md``).
+
 Finer permissions: set ``BACKBLAZE_CONFIG["download_permission"]`` to the dotted path of a callable
 ``(request, storage, name) -> bool``, or subclass :class:`DownloadView` and override
 :meth:`DownloadView.has_permission`.
@@ -40,6 +43,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from . import http, routes
+from .expiring_links import redirect_response
 from .metadata import FileMetadata
 from .storage import BackblazeB2Storage
 from .storages import LoggedInStorage, PublicStorage, StaffStorage
@@ -194,6 +198,10 @@ class DownloadView:
                 return not_found()
             if not self.has_permission(request, storage, filename):
                 return self.deny(request)
+            # Redirect mode (the proxy_redirect_expiry option): a 302 to a short-lived B2 link.
+            redirect = redirect_response(storage, filename)
+            if redirect is not None:
+                return redirect
             return self.serve(request, storage, filename)
         except (FileNotFoundError, SuspiciousFileOperation):
             return not_found()

@@ -179,7 +179,7 @@ class TestSharedBucket:
     def test_model_fields_count_as_use(self, settings: Any) -> None:
         from django.db import models
 
-        class Document(models.Model):
+        class StaffOnlyReport(models.Model):
             file = models.FileField(storage=StaffStorage())
 
             class Meta:
@@ -197,7 +197,7 @@ class TestSharedBucket:
                 "django_backblaze_b2.E002",
             ]
         finally:
-            del apps.all_models["testapp"]["document"]
+            del apps.all_models["testapp"]["staffonlyreport"]
             apps.clear_cache()
 
     def test_public_route_refuses_their_files(
@@ -245,3 +245,17 @@ class TestSharedBucket:
 
         with pytest.raises(ImproperlyConfigured, match="BACKBLAZE_CONFIG only"):
             StaffStorage(specific_locations={"staff": "elsewhere"})
+
+
+class TestRedirectMode:
+    def test_permitted_requests_get_a_short_lived_link(
+        self, client: Client, files: None, user: User, settings: Any
+    ) -> None:
+        settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_redirect_expiry": 60}
+        assert client.get("/b2l/report.pdf")["Location"].startswith("/accounts/login/")  # checks first
+        client.force_login(user)
+        response = client.get("/b2l/report.pdf")
+        assert response.status_code == 302
+        assert "/file/django/members/report.pdf?Authorization=" in response["Location"]
+        assert response["Cache-Control"] == "private, no-store"
+        assert client.get("/b2s/report.pdf").status_code == 403
