@@ -14,7 +14,7 @@ $(BIN)/uv:
 	$(BIN)/python -m pip install -q --upgrade pip uv
 
 $(VENV)/.installed: $(BIN)/uv pyproject.toml
-	$(UV) pip install -p $(BIN)/python -q -e ".[dev]"
+	$(UV) pip install -p $(BIN)/python -q -e ".[dev,sample]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,7 +38,7 @@ pytest: install
 matrix: $(BIN)/uv
 	set -e; for dj in $(DJANGO_MATRIX); do \
 		$(UV) venv -q -p $(PYTHON) --allow-existing .venv-django$$dj; \
-		$(UV) pip install -p .venv-django$$dj/bin/python -q -e ".[dev]" "django==$$dj.*"; \
+		$(UV) pip install -p .venv-django$$dj/bin/python -q -e ".[dev,sample]" "django==$$dj.*"; \
 		echo "== Django $$dj"; \
 		.venv-django$$dj/bin/python -m pytest -q -p no:cacheprovider; \
 	done
