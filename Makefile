@@ -7,7 +7,7 @@ UV := $(BIN)/uv
 DJANGO_MATRIX ?= 4.2 5.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest matrix bench build clean
+.PHONY: install browser run test lint typecheck pytest matrix bench build clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy django_backblaze_b2 tests sample_app
 
-pytest: install
+# The end-to-end tests (tests/e2e) drive the system's Chromium: install it where we can (root on Debian).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "Chromium is not installed: the e2e tests will be skipped (and fail under CI=true)."
+
+pytest: install browser
 	$(BIN)/python -m pytest
 
 # The suite on every Django version in DJANGO_MATRIX (the main venv has the newest).
@@ -40,7 +46,7 @@ matrix: $(BIN)/uv
 		$(UV) venv -q -p $(PYTHON) --allow-existing .venv-django$$dj; \
 		$(UV) pip install -p .venv-django$$dj/bin/python -q -e ".[dev,sample]" "django==$$dj.*"; \
 		echo "== Django $$dj"; \
-		.venv-django$$dj/bin/python -m pytest -q -p no:cacheprovider; \
+		.venv-django$$dj/bin/python -m pytest -q -p no:cacheprovider -m "not e2e"; \
 	done
 
 test: lint typecheck pytest matrix
