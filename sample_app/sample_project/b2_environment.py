@@ -21,8 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 PRODUCTION_REALM = "production"
 DEFAULT_PREFIX = "sample"
-# The local B2 server makes an account for whatever key it is shown first.
-LOCAL_SERVER_KEY = ("sample-app", "sample-app-key")
+# The local B2 server's default master key.
+LOCAL_SERVER_KEY = ("dev-key-id", "dev-application-key")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,43 +71,59 @@ def manage(env: dict[str, str], *args: str, **kwargs: Any) -> Any:
     )
 
 
+@contextmanager
+def background(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A process of the sample app (a web server, a task worker) for the duration of a block; its
+    output is kept in test-artifacts/."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=SAMPLE_APP, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log_path, ARTIFACTS / f"e2e-{log_path.name}")
+
+
 @pytest.fixture(scope="session")
-def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the sample app under ``runserver``, set up as ``make run`` does."""
-    chromium_path()  # no browser, no point starting a server
-    workdir = tmp_path_factory.mktemp("sample-app")
+def prepared_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database as ``make run`` leaves it before serving (migrated, demo users), made once."""
+    workdir = tmp_path_factory.mktemp("prepared")
     env = sample_environment(workdir)
     manage(env, "migrate", "--noinput")
     manage(env, "demo_users")
-    port = free_port()
-    log_path = workdir / "runserver.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=SAMPLE_APP,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base_url, server, log_path)
+    return workdir / "db.sqlite3"
+
+
+def sample_workdir(tmp_path_factory: pytest.TempPathFactory, prepared_database: Path, name: str) -> Path:
+    """A directory with a copy of the prepared database, for one sample deployment."""
+    workdir = tmp_path_factory.mktemp(name)
+    shutil.copy(prepared_database, workdir / "db.sqlite3")
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def sample_server(tmp_path_factory: pytest.TempPathFactory, prepared_database: Path) -> Iterator[str]:
+    """Base URL of the sample app under ``runserver``, set up as ``make run`` does."""
+    chromium_path()  # no browser, no point starting a server
+    workdir = sample_workdir(tmp_path_factory, prepared_database, "runserver")
+    env = sample_environment(workdir)
+    base_url = f"http://127.0.0.1:{free_port()}"
+    command = [sys.executable, "manage.py", "runserver", base_url.removeprefix("http://"), "--noreload"]
+    with background(command, env, workdir / "runserver.log") as server:
+        wait_until_serving(base_url, server, workdir / "runserver.log")
         yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(log_path, ARTIFACTS / "e2e-runserver.log")
 
 
 def wait_until_serving(base_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"The sample app's runserver stopped:\n{log_path.read_text()}", pytrace=False)
+            pytest.fail(f"The sample app's server stopped:\n{log_path.read_text()}", pytrace=False)
         try:
             with urllib.request.urlopen(base_url + "/", timeout=2) as response:
                 if response.status == 200:
