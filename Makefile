@@ -39,8 +39,11 @@ browser:
 		&& apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "Chromium is not installed: the e2e tests will be skipped (and fail under CI=true)."
 
+# The suite on the in-process simulated B2, then again with b2sdk's real HTTP path to a local B2 server
+# (the end-to-end tests run the sample in processes of its own: once is enough).
 pytest: install browser
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q -p no:cacheprovider --b2-server --ignore=tests/server --ignore=tests/e2e
 
 # The suite on every Django version in DJANGO_MATRIX (the main venv has the newest).
 matrix: $(BIN)/uv

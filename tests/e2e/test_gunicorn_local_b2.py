@@ -23,7 +23,7 @@ from showcase.demo import DEMO_USERS
 
 from .conftest import background, free_port, sample_environment, sample_workdir, wait_until_serving
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WORKERS = 3
 PASSWORDS = {demo.username: demo.password for demo in DEMO_USERS}

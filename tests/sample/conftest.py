@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 from showcase.demo import DEMO_USERS, ensure_demo_users
 
 pytestmark = pytest.mark.urls("sample_project.urls")
-
-
-@pytest.fixture
-def b2() -> Iterator[SimulatedB2]:
-    with simulated_b2() as simulated:
-        yield simulated
 
 
 @pytest.fixture
