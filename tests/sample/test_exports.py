@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from django_backblaze_b2.testing import SimulatedB2
-from showcase.models import DataExport
+from showcase.models import DataExport, PrivateDocument
 from showcase.shelves import SHELVES
 from showcase.storages import export_storage
 
@@ -183,3 +183,15 @@ def test_purge_exports_removes_expired_exports_and_their_files_only(
     assert "Removed 1 expired export(s)." in out.getvalue()
     assert list(DataExport.objects.all()) == [kept]
     assert b2.file_names(EXPORTS_BUCKET) == [kept.file.name]
+
+
+def test_an_export_that_breaks_half_way_leaves_no_partial_archive(
+    alice: Client, b2: SimulatedB2, run_tasks: Callable[..., Any], demo_users: dict[str, User]
+) -> None:
+    # A record whose name the storage refuses: the archive is already open when it is reached, and
+    # closing it on the way out would upload what was written so far.
+    upload_everywhere(alice)
+    PrivateDocument.objects.update(file="../outside.txt")
+    page = run_tasks(alice, "/export/").content.decode()
+    assert "Your export failed" in page
+    assert b2.file_names(EXPORTS_BUCKET) == []
