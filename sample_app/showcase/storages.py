@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from b2sdk.v2 import SSE_B2_AES
-
 from django_backblaze_b2 import BackblazeB2Storage
 
 from .conf import export_lifetime, exports_bucket
@@ -30,21 +28,14 @@ def lifecycle_rules(lifetime: timedelta) -> list[dict[str, Any]]:
     ]
 
 
-class ExportStorage(BackblazeB2Storage):
-    """Asks B2 to encrypt every export (SSE-B2), whatever the bucket's default encryption is."""
-
-    # TODO(features): use the library's server_side_encryption option once it lands on main, instead
-    # of adding b2sdk's encryption setting to each upload here.
-    def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
-        return {**super().get_upload_options(name, content), "encryption": SSE_B2_AES}
-
-
-def export_storage() -> ExportStorage:
-    return ExportStorage(
+def export_storage() -> BackblazeB2Storage:
+    return BackblazeB2Storage(
         bucket=exports_bucket(),
+        # Every upload asks B2 to encrypt (SSE-B2), whatever the bucket's default encryption is.
+        server_side_encryption={"mode": "SSE-B2"},
         non_existent_bucket_details={
             "bucket_type": "allPrivate",
-            "default_server_side_encryption": SSE_B2_AES,
+            "default_server_side_encryption": {"mode": "SSE-B2"},
             "lifecycle_rules": lifecycle_rules(export_lifetime()),
         },
     )
