@@ -53,6 +53,9 @@ BACKBLAZE_CONFIG = {
     "bucket": "django",
     "application_key_id": os.environ.get("B2_TEST_APPLICATION_KEY_ID", "simulated-key-id"),
     "application_key": os.environ.get("B2_TEST_APPLICATION_KEY", "simulated-key"),
+    # One bucket per proxy route, as the sample app does: with one shared bucket the anonymous /b2/ route
+    # would reach LoggedInStorage's and StaffStorage's files (system check django_backblaze_b2.E001).
+    "specific_bucket_names": {"public": "django-public", "logged_in": "django-members", "staff": "django-staff"},
 }
 
 # The sample app (sample_app/, on pytest's pythonpath) has its fast tests in tests/sample/.

@@ -156,8 +156,21 @@ STORAGES_IN_USE = {
 }
 
 
+SHARED = {"specific_bucket_names": {"public": None, "logged_in": None, "staff": None}}
+WITHOUT_MODELS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django_backblaze_b2",
+]
+
+
 class TestSharedBucket:
     """7.0.0's default: all three routes read one bucket with no location."""
+
+    @pytest.fixture(autouse=True)
+    def shared_bucket(self, settings: Any) -> None:
+        settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, **SHARED}
 
     def test_check_errors(self, settings: Any) -> None:
         settings.STORAGES = STORAGES_IN_USE
@@ -173,6 +186,7 @@ class TestSharedBucket:
             call_command("check")
 
     def test_no_error_when_private_storages_are_unused(self, settings: Any) -> None:
+        settings.INSTALLED_APPS = WITHOUT_MODELS  # no model with a FileField on a proxied storage
         settings.STORAGES = {k: v for k, v in STORAGES_IN_USE.items() if k in ("default", "staticfiles")}
         assert checks.check_route_separation() == []
 
@@ -191,6 +205,7 @@ class TestSharedBucket:
         from django.apps import apps
 
         try:
+            settings.INSTALLED_APPS = [*WITHOUT_MODELS, "tests.testapp"]
             settings.STORAGES = {k: v for k, v in STORAGES_IN_USE.items() if k in ("default", "staticfiles")}
             assert [m.id for m in checks.check_route_separation()] == [
                 "django_backblaze_b2.E001",
@@ -214,6 +229,7 @@ class TestSharedBucket:
         [
             {"specific_locations": SEPARATE},
             {"specific_bucket_names": {"public": "pub-bucket", "logged_in": "members-bucket", "staff": "staff-bucket"}},
+            {"specific_bucket_names": {"staff": "s-bucket"}, "specific_locations": {"public": "p", "logged_in": "m"}},
             {"specific_locations": {"staff": "staff", "logged_in": "members"}, "location": "public"},
         ],
     )
@@ -256,6 +272,6 @@ class TestRedirectMode:
         client.force_login(user)
         response = client.get("/b2l/report.pdf")
         assert response.status_code == 302
-        assert "/file/django/members/report.pdf?Authorization=" in response["Location"]
+        assert "/members/report.pdf?Authorization=" in response["Location"]
         assert response["Cache-Control"] == "private, no-store"
         assert client.get("/b2s/report.pdf").status_code == 403
