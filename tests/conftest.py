@@ -1,0 +1,1 @@
+pytest_plugins = ["django_backblaze_b2.testing.pytest_plugin"]
