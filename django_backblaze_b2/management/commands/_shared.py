@@ -1,10 +1,12 @@
-"""What the b2_* commands share: finding a storage by its STORAGES alias."""
+"""What the b2_* commands share: finding a storage by its STORAGES alias, showing progress."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.storage import InvalidStorageError, Storage, storages
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
+
+from ...operations.progress import Progress
 
 
 def storage_for(alias: str) -> Storage:
@@ -13,3 +15,14 @@ def storage_for(alias: str) -> Storage:
     except InvalidStorageError:
         known = ", ".join(sorted(settings.STORAGES)) or "none"
         raise CommandError(f"No storage {alias!r} in settings.STORAGES (configured: {known}).") from None
+
+
+def progress_for(command: BaseCommand, total_files: int = 0) -> Progress:
+    """A progress line on the command's stderr: redrawn in place on a terminal, plain lines in a log."""
+
+    def show(text: str) -> None:
+        # As is: OutputWrapper would add a newline to each redraw and colour it as an error.
+        command.stderr.write(text, style_func=lambda plain: plain, ending="")
+        command.stderr.flush()
+
+    return Progress(show, tty=command.stderr.isatty(), total_files=total_files)

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ...operations.copy import CopyOutcome, copy_media
-from ...operations.progress import Progress, human_bytes
+from ...operations.progress import human_bytes
 from ...operations.references import References
-from ._shared import storage_for
+from ._shared import progress_for, storage_for
 
 
 class Command(BaseCommand):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             if folder:
                 names = [name for name in names if name.startswith(f"{folder}/")]
             self.stdout.write(f"{len(names)} file(s) referenced by {references.describe()}.")
-        progress = Progress(self._show, tty=self.stderr.isatty())
+        progress = progress_for(self)
 
         def on_start(total: int) -> None:
             progress.total_files = total
@@ -80,8 +80,3 @@ class Command(BaseCommand):
                 f"{len(report.failures)} file(s) could not be copied (listed above); run the command again "
                 "to retry them: files already copied are skipped."
             )
-
-    def _show(self, text: str) -> None:
-        """Progress text to stderr as is: no added newline, not coloured as an error."""
-        self.stderr.write(text, style_func=lambda plain: plain, ending="")
-        self.stderr.flush()
