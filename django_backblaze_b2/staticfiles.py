@@ -43,6 +43,9 @@ def _with_static_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
 class BackblazeB2StaticStorage(BackblazeB2Storage):
     """Static files in a public bucket, under ``static/``, with direct (or CDN) URLs."""
 
+    #: ``manage.py b2_check`` reports a private bucket as an error: direct links would not work.
+    requires_public_bucket = True
+
     def __init__(self, **kwargs: Unpack[BackblazeB2StorageConstructorArgs]) -> None:
         super().__init__(**_with_static_defaults(dict(kwargs)))
 
