@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from b2sdk.v2 import EncryptionAlgorithm, EncryptionKey, EncryptionMode, EncryptionSetting
+from b2sdk.v2.exception import SSECKeyError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
@@ -277,3 +279,53 @@ def test_large_file_is_copied_by_parts_inside_b2_and_then_skipped() -> None:
 
             assert again.counts["skipped"] == 1
             assert b2.calls["b2_copy_part"] == b2.calls["b2_copy_file"] == 0
+
+
+# -- SSE-C: the copy carries each side's key ---------------------------------------------------
+
+
+def sse_c(secret: bytes, key_id: str) -> Any:
+    return EncryptionSetting(EncryptionMode.SSE_C, EncryptionAlgorithm.AES256, EncryptionKey(secret, key_id))
+
+
+class CustomerKeyStorage(BackblazeB2Storage):
+    """Stands in for a storage with SSE-C options: it writes with its key and says which key it uses."""
+
+    secret = b"k" * 32
+    key_id = "live-key"
+
+    def get_encryption_setting(self, name: str) -> Any:
+        return sse_c(self.secret, self.key_id)
+
+    def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
+        return {**super().get_upload_options(name, content), "encryption": self.get_encryption_setting(name)}
+
+
+class StagingKeyStorage(CustomerKeyStorage):
+    secret = b"s" * 32
+    key_id = "staging-key"
+
+
+def test_encrypted_files_are_copied_inside_b2_with_each_sides_key(b2: SimulatedB2) -> None:
+    b2.create_bucket("live-media")
+    b2.create_bucket("staging-media")
+    live, staging = CustomerKeyStorage(bucket="live-media"), StagingKeyStorage(bucket="staging-media")
+    live.save("secret/report.pdf", ContentFile(b"for your eyes only"))
+    b2.calls.clear()
+
+    report = copy_media(live, staging, ["secret/report.pdf"])
+    again = copy_media(live, staging, ["secret/report.pdf"])
+
+    assert report.ok, report.failures
+    assert again.counts["skipped"] == 1
+    assert b2.calls["b2_copy_file"] == 1
+    bucket = b2.api().get_bucket_by_name("staging-media")
+    downloaded = io.BytesIO()
+    bucket.download_file_by_name("secret/report.pdf", encryption=sse_c(StagingKeyStorage.secret, "staging-key")).save(
+        downloaded
+    )
+    assert downloaded.getvalue() == b"for your eyes only"
+    with pytest.raises(SSECKeyError):
+        bucket.download_file_by_name("secret/report.pdf", encryption=sse_c(CustomerKeyStorage.secret, "live-key"))
+    info = bucket.get_file_info_by_name("secret/report.pdf").file_info
+    assert info["sse_c_key_id"] == "staging-key"
