@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
 
 from django_backblaze_b2.operations.check import capability_findings
 from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.testing import SimulatedB2
+from tests.storage_settings import storages_setting
 
 B2_BACKEND = "django_backblaze_b2.storage.BackblazeB2Storage"
 STATIC_BACKEND = "django_backblaze_b2.staticfiles.BackblazeB2StaticStorage"
@@ -24,8 +25,8 @@ class Undeletable(BackblazeB2Storage):
         raise PermissionError("this key may not delete")
 
 
-def storages_setting(**aliases: dict[str, Any]) -> override_settings:
-    return override_settings(STORAGES=aliases)
+def configured(**aliases: dict[str, Any]) -> AbstractContextManager[None]:
+    return storages_setting(aliases)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def check(*args: str) -> str:
 
 
 def test_working_storages_pass_and_leave_nothing_behind(buckets: SimulatedB2) -> None:
-    with storages_setting(
+    with configured(
         default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media", "location": "uploads"}},
         staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "static-site"}},
     ):
@@ -64,7 +65,7 @@ def test_working_storages_pass_and_leave_nothing_behind(buckets: SimulatedB2) ->
 
 def test_static_storage_on_a_private_bucket_fails(buckets: SimulatedB2) -> None:
     with (
-        storages_setting(staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "media"}}),
+        configured(staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "media"}}),
         pytest.raises(CommandError) as failure,
     ):
         check()
@@ -78,7 +79,7 @@ def test_static_storage_on_a_private_bucket_fails(buckets: SimulatedB2) -> None:
 
 def test_a_storage_that_cannot_delete_fails_and_names_the_step(buckets: SimulatedB2) -> None:
     with (
-        storages_setting(
+        configured(
             default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media"}},
             broken={"BACKEND": f"{__name__}.Undeletable", "OPTIONS": {"bucket": "media"}},
         ),
@@ -92,7 +93,7 @@ def test_a_storage_that_cannot_delete_fails_and_names_the_step(buckets: Simulate
 
 
 def test_only_the_named_storage_is_checked_and_probe_can_be_skipped(buckets: SimulatedB2) -> None:
-    with storages_setting(
+    with configured(
         default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media"}},
         staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "media"}},  # would fail
     ):
@@ -105,7 +106,7 @@ def test_only_the_named_storage_is_checked_and_probe_can_be_skipped(buckets: Sim
 
 
 def test_a_missing_bucket_the_storage_would_create_is_a_warning(buckets: SimulatedB2) -> None:
-    with storages_setting(default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "not-yet"}}):
+    with configured(default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "not-yet"}}):
         out = check()
 
     assert "warn  bucket: bucket 'not-yet' does not exist yet; it is created on first use" in out
@@ -115,7 +116,7 @@ def test_a_missing_bucket_the_storage_would_create_is_a_warning(buckets: Simulat
 
 def test_no_b2_storage_configured_is_an_error(b2: SimulatedB2) -> None:
     with (
-        storages_setting(default={"BACKEND": "django.core.files.storage.InMemoryStorage"}),
+        configured(default={"BACKEND": "django.core.files.storage.InMemoryStorage"}),
         pytest.raises(CommandError, match=r"No storage in settings\.STORAGES uses a django-backblaze-b2 backend"),
     ):
         check()
@@ -123,7 +124,7 @@ def test_no_b2_storage_configured_is_an_error(b2: SimulatedB2) -> None:
 
 def test_a_non_b2_alias_is_refused(b2: SimulatedB2) -> None:
     with (
-        storages_setting(default={"BACKEND": "django.core.files.storage.InMemoryStorage"}),
+        configured(default={"BACKEND": "django.core.files.storage.InMemoryStorage"}),
         pytest.raises(CommandError, match="'default' is a InMemoryStorage, not a B2 storage"),
     ):
         check("--storage", "default")

@@ -6,6 +6,7 @@ import hashlib
 import io
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +17,22 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
 
 from django_backblaze_b2.operations.copy import CopyOutcome, copy_media
 from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 from tests.mediaapp.models import Archive, Document
+from tests.storage_settings import storages_setting
 
 pytestmark = pytest.mark.django_db
 
 B2_BACKEND = "django_backblaze_b2.storage.BackblazeB2Storage"
 
 
-def environments(**extra: dict[str, Any]) -> override_settings:
+def environments(**extra: dict[str, Any]) -> AbstractContextManager[None]:
     """Staging's settings: its own bucket as "default", live's bucket as "default-live"."""
-    return override_settings(
-        STORAGES={
+    return storages_setting(
+        {
             "default": {"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "staging-media"}},
             "default-live": {"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "live-media"}},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -11,11 +11,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
 
 from django_backblaze_b2.operations.orphans import delete_orphans, find_orphans
 from django_backblaze_b2.testing import SimulatedB2
 from tests.mediaapp.models import Archive, Document
+from tests.storage_settings import storages_setting
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,8 @@ B2_BACKEND = "django_backblaze_b2.storage.BackblazeB2Storage"
 
 @pytest.fixture
 def media(b2: SimulatedB2) -> Iterator[SimulatedB2]:
-    with override_settings(
-        STORAGES={
+    with storages_setting(
+        {
             "default": {"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media", "location": "uploads"}},
             "staticfiles": {"BACKEND": "django_backblaze_b2.staticfiles.BackblazeB2StaticStorage"},
         }

@@ -7,6 +7,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import django.contrib.admin
@@ -20,6 +21,7 @@ from django.test import override_settings
 
 from django_backblaze_b2.staticfiles import BackblazeB2ManifestStaticStorage, BackblazeB2StaticStorage
 from django_backblaze_b2.testing import SimulatedB2
+from tests.storage_settings import storages_setting
 
 ADMIN_STATIC = Path(django.contrib.admin.__file__).parent / "static"
 ADMIN_FILES = sorted(
@@ -34,9 +36,9 @@ def manifest_storage() -> BackblazeB2ManifestStaticStorage:
     return storage
 
 
-def static_settings(backend: str) -> override_settings:
-    return override_settings(
-        STORAGES={
+def static_settings(backend: str) -> AbstractContextManager[None]:
+    return storages_setting(
+        {
             "default": {"BACKEND": "django_backblaze_b2.storage.BackblazeB2Storage"},
             "staticfiles": {"BACKEND": backend, "OPTIONS": {"bucket": "static-site"}},
         },

@@ -56,7 +56,8 @@ def find_orphans(storage: Storage, *, folder: str = "", min_age: timedelta = DEF
     for stored in files:
         if stored.name in referenced:
             continue
-        if stored.uploaded_at is not None and _aware(stored.uploaded_at) > cutoff:
+        # With no minimum age, no time comparison: B2's clock and ours may disagree by a little.
+        if min_age > timedelta(0) and stored.uploaded_at is not None and _aware(stored.uploaded_at) > cutoff:
             report.too_young.append(stored)
         else:
             report.orphans.append(stored)
