@@ -84,6 +84,7 @@ def test_copies_every_referenced_file_inside_b2(live_and_staging: SimulatedB2) -
     assert live_and_staging.calls["b2_copy_file"] == 1500
     assert live_and_staging.calls["b2_download_file_by_name"] == 0
     assert live_and_staging.calls["b2_upload_file"] == 0
+    assert live_and_staging.calls["b2_list_file_names"] == 2  # one listing per bucket, however many workers
     assert staging_content("documents/0042.txt") == b"file 42"
     assert "1500/1500 files" in err
 

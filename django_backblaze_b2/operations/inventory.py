@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,9 +102,14 @@ class B2Inventory(Inventory):
     def __init__(self, storage: BackblazeB2Storage, folder: str = "") -> None:
         super().__init__(storage, folder)
         self._files: dict[str, StoredFile] | None = None
+        self._lock = threading.Lock()  # copy workers ask at once: list once
 
     @property
     def files(self) -> dict[str, StoredFile]:
+        with self._lock:
+            return self._listed()
+
+    def _listed(self) -> dict[str, StoredFile]:
         if self._files is None:
             location = self.storage.options.location
             prefix = names.folder_prefix(location, self.folder)
@@ -125,8 +131,9 @@ class B2Inventory(Inventory):
         return stored.sha1
 
     def forget(self, name: str) -> None:
-        if self._files is not None:
-            self._files.pop(name, None)
+        with self._lock:
+            if self._files is not None:
+                self._files.pop(name, None)
 
 
 def inventory_of(storage: Storage, folder: str = "") -> Inventory:
