@@ -114,6 +114,33 @@ def test_changed_source_file_is_copied_again(live_and_staging: SimulatedB2) -> N
     assert staging_content("documents/a.txt") == b"second"
 
 
+def test_content_type_headers_and_file_info_come_along(live_and_staging: SimulatedB2) -> None:
+    bucket = live_and_staging.api().get_bucket_by_name("live-media")
+    bucket.upload_bytes(
+        b"body{}", "documents/a.css", content_type="text/css", cache_control="max-age=60", file_info={"owner": "ann"}
+    )
+    Document.objects.create(file="documents/a.css")
+
+    run("--from", "default-live", "--to", "default")
+
+    staging = storages["default"]
+    assert isinstance(staging, BackblazeB2Storage)
+    copied = staging.get_file_metadata("documents/a.css")
+    assert (copied.content_type, copied.cache_control, copied.file_info["owner"]) == ("text/css", "max-age=60", "ann")
+
+
+def test_a_source_with_ten_file_info_entries_is_still_copied_and_recognised(live_and_staging: SimulatedB2) -> None:
+    bucket = live_and_staging.api().get_bucket_by_name("live-media")
+    bucket.upload_bytes(b"full", "documents/full.txt", file_info={f"k{i}": "v" for i in range(10)})
+    Document.objects.create(file="documents/full.txt")
+
+    first, _err = run("--from", "default-live", "--to", "default")
+    second, _err = run("--from", "default-live", "--to", "default")
+
+    assert "1 copied" in first
+    assert "1 already there" in second  # by size and B2's own SHA-1
+
+
 def test_only_referenced_files_of_this_storage_are_copied(live_and_staging: SimulatedB2) -> None:
     put_live_files(live_and_staging, {"documents/kept.txt": b"referenced"})
     live_bucket = live_and_staging.api().get_bucket_by_name("live-media")

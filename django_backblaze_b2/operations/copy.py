@@ -30,6 +30,7 @@ from .references import same_storage
 Action = Literal["copied", "skipped", "would copy", "failed"]
 # File info b2sdk adds for its own bookkeeping, or that belongs to the source's encryption key.
 _NOT_COPIED_INFO = frozenset({SSE_C_KEY_ID_FILE_INFO_KEY_NAME, "plan_id"})
+MAX_FILE_INFO = 10  # B2's limit on file info entries per file
 
 
 @dataclass(frozen=True)
@@ -200,11 +201,16 @@ class _Copier:
 
 
 def _copied_file_info(source_file: StoredFile) -> dict[str, str]:
+    """The source's file info, plus what lets the next run recognise the copy.
+
+    B2 allows 10 file info entries (headers such as ``b2-cache-control`` included): the marks are
+    added only while there is room, the SHA-1 first, since any copy can be matched by it.
+    """
     info = {key: value for key, value in source_file.file_info.items() if key not in _NOT_COPIED_INFO}
-    if source_file.sha1:
-        info[LARGE_FILE_SHA1] = source_file.sha1
-    if source_file.file_id:
-        info[COPY_OF] = source_file.file_id
+    marks = {LARGE_FILE_SHA1: source_file.sha1, COPY_OF: source_file.file_id}
+    for key, value in marks.items():
+        if value and key not in info and len(info) < MAX_FILE_INFO:
+            info[key] = value
     return info
 
 
