@@ -358,3 +358,12 @@ def test_encrypted_files_are_copied_inside_b2_with_each_sides_key(b2: SimulatedB
         bucket.download_file_by_name("secret/report.pdf", encryption=sse_c(CustomerKeyStorage.secret, "live-key"))
     info = bucket.get_file_info_by_name("secret/report.pdf").file_info
     assert info["sse_c_key_id"] == "staging-key"
+
+
+def test_a_misconfigured_storage_is_a_one_line_error(live_and_staging: SimulatedB2) -> None:
+    broken = {"BACKEND": B2_BACKEND, "OPTIONS": {"bukket": "typo"}}
+
+    with environments(broken=broken), pytest.raises(CommandError, match="Unknown django-backblaze-b2 option") as error:
+        run("--from", "broken", "--to", "default")
+
+    assert "b2_check" in str(error.value)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from b2sdk.v2.exception import B2Error
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,3 +31,14 @@ def progress_for(command: BaseCommand, total_files: int = 0) -> Progress:
         command.stderr.flush()
 
     return Progress(show, tty=command.stderr.isatty(), total_files=total_files)
+
+
+@contextmanager
+def b2_errors_as_command_errors() -> Iterator[None]:
+    """A failure that stops the whole command (B2 unreachable, bad settings) as a one-line error."""
+    try:
+        yield
+    except (B2Error, ImproperlyConfigured) as error:
+        raise CommandError(
+            f"{type(error).__name__}: {error}. Run 'manage.py b2_check' to check the B2 settings."
+        ) from error

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ...operations.copy import CopyOutcome, copy_media
 from ...operations.progress import human_bytes
 from ...operations.references import References
-from ._shared import progress_for, storage_for
+from ._shared import b2_errors_as_command_errors, progress_for, storage_for
 
 
 class Command(BaseCommand):
@@ -29,6 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=4, help="files copied at once (default 4)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with b2_errors_as_command_errors():
+            self.copy(**options)
+
+    def copy(self, **options: Any) -> None:
         source = storage_for(options["source"])
         destination = storage_for(options["destination"])
         folder = options["prefix"].strip("/")

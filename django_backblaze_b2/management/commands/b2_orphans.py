@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...operations.orphans import DeleteOutcome, delete_orphans, find_orphans
 from ...operations.progress import human_bytes
-from ._shared import progress_for, storage_for
+from ._shared import b2_errors_as_command_errors, progress_for, storage_for
 
 
 class Command(BaseCommand):
@@ -39,9 +39,10 @@ class Command(BaseCommand):
         if options["min_age"] < 0:
             raise CommandError("--min-age must be zero or more hours.")
         try:
-            report = find_orphans(
-                storage, folder=options["prefix"].strip("/"), min_age=timedelta(hours=options["min_age"])
-            )
+            with b2_errors_as_command_errors():
+                report = find_orphans(
+                    storage, folder=options["prefix"].strip("/"), min_age=timedelta(hours=options["min_age"])
+                )
         except ValueError as error:
             raise CommandError(f"{options['storage']!r}: {error}") from error
 
