@@ -67,7 +67,8 @@ class B2Connection:
             self.realm, self._key_id, self._key = options.realm, options.application_key_id, options.application_key
         self.account_info = self._make_account_info(options.account_info)
         api_config = B2HttpApiConfig()
-        if simulator is not None:
+        in_process = simulator is not None and simulator.in_process
+        if in_process:
             from .testing.simulator import RealisticRawSimulator
 
             api_config = B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
@@ -77,7 +78,8 @@ class B2Connection:
             api_config=api_config,
             max_upload_workers=UPLOAD_THREADS,
         )
-        if simulator is not None:
+        if in_process:
+            assert simulator is not None
             self.api.session.raw_api = simulator.raw
         if isinstance(self.account_info, DjangoCacheAccountInfo):
             self.account_info.authorizer = self._authorize
