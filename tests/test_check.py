@@ -31,7 +31,7 @@ def configured(**aliases: dict[str, Any]) -> AbstractContextManager[None]:
 
 @pytest.fixture
 def buckets(b2: SimulatedB2) -> Iterator[SimulatedB2]:
-    b2.create_bucket("media", "allPrivate")
+    b2.create_bucket("media-bucket", "allPrivate")
     b2.create_bucket("static-site", "allPublic")
     yield b2
 
@@ -47,17 +47,17 @@ def check(*args: str) -> str:
 
 def test_working_storages_pass_and_leave_nothing_behind(buckets: SimulatedB2) -> None:
     with configured(
-        default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media", "location": "uploads"}},
+        default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media-bucket", "location": "uploads"}},
         staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "static-site"}},
     ):
         out = check()
 
-    assert "default (BackblazeB2Storage, bucket 'media', location 'uploads')" in out
+    assert "default (BackblazeB2Storage, bucket 'media-bucket', location 'uploads')" in out
     assert "staticfiles (BackblazeB2StaticStorage, bucket 'static-site', location 'static')" in out
     assert out.count("ok    probe: wrote, read back and deleted a probe file") == 2
     assert "bucket 'static-site' exists (allPublic)" in out
     assert "All 2 B2 storage(s) work" in out
-    assert buckets.file_names("media") == buckets.file_names("static-site") == []
+    assert buckets.file_names("media-bucket") == buckets.file_names("static-site") == []
     # Credentials never appear, not even the key id.
     assert "simulated-key" not in out
     assert buckets.key_id not in out and buckets.key not in out
@@ -65,14 +65,14 @@ def test_working_storages_pass_and_leave_nothing_behind(buckets: SimulatedB2) ->
 
 def test_static_storage_on_a_private_bucket_fails(buckets: SimulatedB2) -> None:
     with (
-        configured(staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "media"}}),
+        configured(staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "media-bucket"}}),
         pytest.raises(CommandError) as failure,
     ):
         check()
 
     report = str(failure.value)
     assert "1 problem(s) found" in report
-    assert "FAIL  bucket: bucket 'media' is allPrivate" in report
+    assert "FAIL  bucket: bucket 'media-bucket' is allPrivate" in report
     assert "make the bucket public (allPublic)" in report
     assert "probe" not in report  # no point writing to a bucket that can't serve the storage
 
@@ -80,8 +80,8 @@ def test_static_storage_on_a_private_bucket_fails(buckets: SimulatedB2) -> None:
 def test_a_storage_that_cannot_delete_fails_and_names_the_step(buckets: SimulatedB2) -> None:
     with (
         configured(
-            default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media"}},
-            broken={"BACKEND": f"{__name__}.Undeletable", "OPTIONS": {"bucket": "media"}},
+            default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media-bucket"}},
+            broken={"BACKEND": f"{__name__}.Undeletable", "OPTIONS": {"bucket": "media-bucket"}},
         ),
         pytest.raises(CommandError) as failure,
     ):
@@ -94,8 +94,8 @@ def test_a_storage_that_cannot_delete_fails_and_names_the_step(buckets: Simulate
 
 def test_only_the_named_storage_is_checked_and_probe_can_be_skipped(buckets: SimulatedB2) -> None:
     with configured(
-        default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media"}},
-        staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "media"}},  # would fail
+        default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media-bucket"}},
+        staticfiles={"BACKEND": STATIC_BACKEND, "OPTIONS": {"bucket": "media-bucket"}},  # would fail
     ):
         buckets.calls.clear()
         out = check("--storage", "default", "--no-probe")
@@ -106,12 +106,12 @@ def test_only_the_named_storage_is_checked_and_probe_can_be_skipped(buckets: Sim
 
 
 def test_a_missing_bucket_the_storage_would_create_is_a_warning(buckets: SimulatedB2) -> None:
-    with configured(default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "not-yet"}}):
+    with configured(default={"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "not-yet-created"}}):
         out = check()
 
-    assert "warn  bucket: bucket 'not-yet' does not exist yet; it is created on first use" in out
+    assert "warn  bucket: bucket 'not-yet-created' does not exist yet; it is created on first use" in out
     assert "warn  probe: skipped" in out
-    assert buckets.file_names("not-yet") == []
+    assert buckets.file_names("not-yet-created") == []
 
 
 def test_no_b2_storage_configured_is_an_error(b2: SimulatedB2) -> None:
@@ -134,7 +134,7 @@ def test_a_non_b2_alias_is_refused(b2: SimulatedB2) -> None:
 
 
 def findings(allowed: dict[str, Any], **options: Any) -> list[tuple[str, str]]:
-    storage = BackblazeB2Storage(bucket="media", **options)
+    storage = BackblazeB2Storage(bucket="media-bucket", **options)
     return [(finding.status, finding.message) for finding in capability_findings(allowed, storage)]
 
 
@@ -162,12 +162,14 @@ def test_without_share_files_expiring_links_are_a_warning() -> None:
 
 
 def test_a_key_for_another_bucket_or_prefix_is_an_error() -> None:
-    assert ("error", "the key only reaches bucket 'other', not 'media'") in findings(
+    assert ("error", "the key only reaches bucket 'other', not 'media-bucket'") in findings(
         {"capabilities": ALL, "bucketName": "other"}
     )
-    result = findings({"capabilities": ALL, "bucketName": "media", "namePrefix": "tenant-1/"}, location="tenant-2")
+    result = findings(
+        {"capabilities": ALL, "bucketName": "media-bucket", "namePrefix": "tenant-1/"}, location="tenant-2"
+    )
     assert result[-1][0] == "error"
     assert "starting with 'tenant-1/'" in result[-1][1]
     assert findings(
-        {"capabilities": ALL, "bucketName": "media", "namePrefix": "tenant-1/"}, location="tenant-1/docs"
+        {"capabilities": ALL, "bucketName": "media-bucket", "namePrefix": "tenant-1/"}, location="tenant-1/docs"
     ) == [("ok", "the key can list, read, write and delete files")]

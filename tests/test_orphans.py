@@ -26,7 +26,7 @@ B2_BACKEND = "django_backblaze_b2.storage.BackblazeB2Storage"
 def media(b2: SimulatedB2) -> Iterator[SimulatedB2]:
     with storages_setting(
         {
-            "default": {"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media", "location": "uploads"}},
+            "default": {"BACKEND": B2_BACKEND, "OPTIONS": {"bucket": "media-bucket", "location": "uploads"}},
             "staticfiles": {"BACKEND": "django_backblaze_b2.staticfiles.BackblazeB2StaticStorage"},
         }
     ):
@@ -57,23 +57,23 @@ def test_lists_orphans_with_sizes_and_a_total(media: SimulatedB2) -> None:
     assert "kept" not in out.replace("Files referenced by", "")
     assert "5 B" in out and "10 B" in out
     assert "2 orphaned file(s), 15 B in total." in out
-    assert len(media.file_names("media")) == 4  # listing deletes nothing
+    assert len(media.file_names("media-bucket")) == 4  # listing deletes nothing
 
 
 def test_delete_removes_orphans_and_keeps_referenced_files(media: SimulatedB2) -> None:
     out = run("--delete", "--no-input")
 
     assert "Deleted 2 file(s), 15 B." in out
-    assert media.file_names("media") == ["uploads/attachments/kept.png", "uploads/documents/kept.pdf"]
+    assert media.file_names("media-bucket") == ["uploads/attachments/kept.png", "uploads/documents/kept.pdf"]
 
 
 def test_files_of_other_storages_and_outside_the_location_are_not_candidates(media: SimulatedB2) -> None:
-    media.api().get_bucket_by_name("media").upload_bytes(b"not under uploads/", "elsewhere.txt")
+    media.api().get_bucket_by_name("media-bucket").upload_bytes(b"not under uploads/", "elsewhere.txt")
     Archive.objects.create(file="archive/x.zip")
 
     run("--delete", "--no-input")
 
-    assert "elsewhere.txt" in media.file_names("media")
+    assert "elsewhere.txt" in media.file_names("media-bucket")
 
 
 def test_a_reference_created_during_the_run_is_respected(media: SimulatedB2) -> None:
@@ -99,7 +99,7 @@ def test_young_files_are_left_alone(media: SimulatedB2) -> None:
 
     assert "0 orphaned file(s)" in out.getvalue()
     assert "2 unreferenced file(s) younger than 1 hour(s) left alone." in out.getvalue()
-    assert len(media.file_names("media")) == 4
+    assert len(media.file_names("media-bucket")) == 4
 
 
 def test_deleting_asks_first(media: SimulatedB2, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,7 +108,7 @@ def test_deleting_asks_first(media: SimulatedB2, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(CommandError, match="Nothing deleted"):
         call_command("b2_orphans", "--min-age", "0", "--delete", stdout=io.StringIO())
 
-    assert len(media.file_names("media")) == 4
+    assert len(media.file_names("media-bucket")) == 4
 
 
 def test_a_storage_no_field_uses_is_refused(media: SimulatedB2) -> None:

@@ -21,6 +21,7 @@ from django.test import override_settings
 
 from django_backblaze_b2.staticfiles import BackblazeB2ManifestStaticStorage, BackblazeB2StaticStorage
 from django_backblaze_b2.testing import SimulatedB2
+from django_backblaze_b2.testing.pytest_plugin import served
 from tests.storage_settings import storages_setting
 
 ADMIN_STATIC = Path(django.contrib.admin.__file__).parent / "static"
@@ -46,6 +47,15 @@ def static_settings(backend: str) -> AbstractContextManager[None]:
         STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
         STATIC_ROOT=None,
     )
+
+
+@pytest.fixture
+def in_process_only(request: pytest.FixtureRequest) -> None:
+    if served(request.config):
+        pytest.skip("repeated collectstatic of the admin takes minutes over HTTP; run in process")
+
+
+heavy = pytest.mark.usefixtures("in_process_only")
 
 
 @pytest.fixture
@@ -79,6 +89,7 @@ def test_collectstatic_uploads_every_file_under_static(plain_static: SimulatedB2
     assert plain_static.file_names("static-site") == [f"static/{name}" for name in ADMIN_FILES]
 
 
+@heavy
 def test_second_collectstatic_copies_nothing(plain_static: SimulatedB2) -> None:
     collectstatic()
     plain_static.calls.clear()
@@ -106,6 +117,7 @@ def test_changed_source_file_is_uploaded_again(plain_static: SimulatedB2, tmp_pa
         assert stored.read() == b"body { color: blue }"
 
 
+@heavy
 def test_collectstatic_clear_removes_stale_files_in_subfolders(plain_static: SimulatedB2) -> None:
     collectstatic()
     staticfiles_storage.save("old/deep/stale.js", ContentFile(b"gone soon"))
@@ -151,6 +163,7 @@ def test_static_options_override_the_class_defaults(settings: object, b2: Simula
 # -- the manifest storage ------------------------------------------------------------------------
 
 
+@heavy
 def test_manifest_collectstatic_writes_hashed_copies_and_manifest(manifest_static: SimulatedB2) -> None:
     output = collectstatic()
 
@@ -163,6 +176,7 @@ def test_manifest_collectstatic_writes_hashed_copies_and_manifest(manifest_stati
     assert f"static/{hashed}" in names
 
 
+@heavy
 def test_hashed_copies_are_cached_for_a_year_and_originals_are_not(manifest_static: SimulatedB2) -> None:
     collectstatic()
     storage = manifest_storage()
@@ -203,6 +217,7 @@ def test_static_tags_render_without_b2_calls_once_the_manifest_is_read(manifest_
     assert f"/file/static-site/static/{hashed}'" in html
 
 
+@heavy
 def test_manifest_is_read_once_per_storage(manifest_static: SimulatedB2) -> None:
     collectstatic()
     manifest_static.calls.clear()
@@ -224,6 +239,7 @@ def test_missing_manifest_means_no_hashed_names_yet(manifest_static: SimulatedB2
         storage.url("admin/css/base.css")
 
 
+@heavy
 def test_second_manifest_collectstatic_uploads_only_what_changed(manifest_static: SimulatedB2) -> None:
     collectstatic()
     manifest_static.calls.clear()
@@ -238,6 +254,7 @@ def test_second_manifest_collectstatic_uploads_only_what_changed(manifest_static
     print("second manifest collectstatic B2 calls:", manifest_static.calls.as_dict())
 
 
+@heavy
 def test_manifest_collectstatic_clear_then_collect(manifest_static: SimulatedB2) -> None:
     collectstatic()
     staticfiles_storage.save("stale/old.abcdef123456.css", ContentFile(b"old"))

@@ -21,7 +21,7 @@ class Document(models.Model):
 class Archive(models.Model):
     """Files in a storage of their own, which default-storage operations must leave alone."""
 
-    file = models.FileField(storage=BackblazeB2Storage(bucket="archive"), upload_to="archive/")
+    file = models.FileField(storage=BackblazeB2Storage(bucket="archive-bucket"), upload_to="archive/")
 
     def __str__(self) -> str:
         return str(self.file.name)
