@@ -29,6 +29,7 @@ from b2sdk.v2.exception import MissingAccountData, NonExistentBucket
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
+from .buckets import creation_arguments
 from .cache_account_info import DjangoCacheAccountInfo
 from .metadata import MetadataMemo
 from .options import StorageOptions
@@ -141,7 +142,7 @@ class B2Connection:
             except NonExistentBucket:
                 if create_details is None and self.simulator is None:
                     raise
-                details = {"bucket_type": "allPrivate", **(create_details or {})}
+                details = creation_arguments(create_details)
                 logger.info("django-backblaze-b2: creating bucket %s (%s)", name, details["bucket_type"])
                 bucket = self.api.create_bucket(name, **details)
             if bucket.type_:
