@@ -49,11 +49,11 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
     def __init__(self, **kwargs: Unpack[BackblazeB2StorageConstructorArgs]) -> None:
         super().__init__(**_with_static_defaults(dict(kwargs)))
 
-    def url(self, name: str | None) -> str:
+    def url(self, name: str | None, expire: int | None = None) -> str:
         # Overrides url() rather than the base class's _url() hook: Django's HashedFilesMixin has a
         # _url() of its own with another signature.
-        if not name:
-            raise ValueError("A file name is needed to build a URL.")
+        if not name or expire is not None:
+            return super().url(name, expire)
         return self.public_url(name)
 
 

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from b2sdk.v2 import EncryptionAlgorithm, EncryptionKey, EncryptionMode, EncryptionSetting
-from b2sdk.v2.exception import SSECKeyError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from django_backblaze_b2.encryption import EncryptionKeyError
 from django_backblaze_b2.operations.copy import CopyOutcome, copy_media
 from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.testing import SimulatedB2
@@ -317,33 +316,15 @@ def test_large_file_is_copied_by_parts_inside_b2_and_then_skipped(small_parts_b2
 
 # -- SSE-C: the copy carries each side's key ---------------------------------------------------
 
-
-def sse_c(secret: bytes, key_id: str) -> Any:
-    return EncryptionSetting(EncryptionMode.SSE_C, EncryptionAlgorithm.AES256, EncryptionKey(secret, key_id))
-
-
-class CustomerKeyStorage(BackblazeB2Storage):
-    """Stands in for a storage with SSE-C options: it writes with its key and says which key it uses."""
-
-    secret = b"k" * 32
-    key_id = "live-key"
-
-    def get_encryption_setting(self, name: str) -> Any:
-        return sse_c(self.secret, self.key_id)
-
-    def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
-        return {**super().get_upload_options(name, content), "encryption": self.get_encryption_setting(name)}
-
-
-class StagingKeyStorage(CustomerKeyStorage):
-    secret = b"s" * 32
-    key_id = "staging-key"
+LIVE_KEY = {"mode": "SSE-C", "key": b"k" * 32, "key_id": "live-key"}
+STAGING_KEY = {"mode": "SSE-C", "key": b"s" * 32, "key_id": "staging-key"}
 
 
 def test_encrypted_files_are_copied_inside_b2_with_each_sides_key(b2: SimulatedB2) -> None:
     b2.create_bucket("live-media")
     b2.create_bucket("staging-media")
-    live, staging = CustomerKeyStorage(bucket="live-media"), StagingKeyStorage(bucket="staging-media")
+    live = BackblazeB2Storage(bucket="live-media", server_side_encryption=LIVE_KEY)
+    staging = BackblazeB2Storage(bucket="staging-media", server_side_encryption=STAGING_KEY)
     live.save("secret/report.pdf", ContentFile(b"for your eyes only"))
     b2.calls.clear()
 
@@ -353,16 +334,38 @@ def test_encrypted_files_are_copied_inside_b2_with_each_sides_key(b2: SimulatedB
     assert report.ok, report.failures
     assert again.counts["skipped"] == 1
     assert b2.calls["b2_copy_file"] == 1
-    bucket = b2.api().get_bucket_by_name("staging-media")
-    downloaded = io.BytesIO()
-    bucket.download_file_by_name("secret/report.pdf", encryption=sse_c(StagingKeyStorage.secret, "staging-key")).save(
-        downloaded
-    )
-    assert downloaded.getvalue() == b"for your eyes only"
-    with pytest.raises(SSECKeyError):
-        bucket.download_file_by_name("secret/report.pdf", encryption=sse_c(CustomerKeyStorage.secret, "live-key"))
-    info = bucket.get_file_info_by_name("secret/report.pdf").file_info
-    assert info["sse_c_key_id"] == "staging-key"
+    assert b2.calls["b2_download_file_by_name"] == 0
+    with staging.open("secret/report.pdf") as copied:
+        assert copied.read() == b"for your eyes only"
+    assert staging.get_file_metadata("secret/report.pdf").file_info["sse_c_key_id"] == "staging-key"
+    with pytest.raises(EncryptionKeyError):
+        BackblazeB2Storage(bucket="staging-media", server_side_encryption=LIVE_KEY).open("secret/report.pdf").read()
+
+
+def test_a_wrong_source_key_fails_that_file_with_advice(b2: SimulatedB2) -> None:
+    b2.create_bucket("live-media")
+    b2.create_bucket("staging-media")
+    BackblazeB2Storage(bucket="live-media", server_side_encryption=LIVE_KEY).save("a.txt", ContentFile(b"a"))
+    wrong_key = BackblazeB2Storage(bucket="live-media", server_side_encryption=STAGING_KEY)
+
+    report = copy_media(wrong_key, BackblazeB2Storage(bucket="staging-media"), ["a.txt"])
+
+    [failure] = report.failures
+    assert failure.error is not None
+    assert "EncryptionKeyError" in failure.error and "key it was uploaded with" in failure.error
+    assert "kkkk" not in failure.error and "c3Nz" not in failure.error  # no key, raw or base64
+    assert b2.file_names("staging-media") == []
+
+
+def test_encrypted_files_stream_out_of_b2_decrypted(b2: SimulatedB2, tmp_path: Path) -> None:
+    b2.create_bucket("live-media")
+    live = BackblazeB2Storage(bucket="live-media", server_side_encryption=LIVE_KEY)
+    live.save("secret/report.pdf", ContentFile(b"for your eyes only"))
+
+    report = copy_media(live, FileSystemStorage(location=tmp_path), ["secret/report.pdf"])
+
+    assert report.ok, report.failures
+    assert (tmp_path / "secret/report.pdf").read_bytes() == b"for your eyes only"
 
 
 def test_a_misconfigured_storage_is_a_one_line_error(live_and_staging: SimulatedB2) -> None:

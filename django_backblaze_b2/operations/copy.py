@@ -23,6 +23,7 @@ from b2sdk.v2 import SSE_C_KEY_ID_FILE_INFO_KEY_NAME
 from b2sdk.v2.exception import AccessDenied, Unauthorized
 from django.core.files.storage import Storage
 
+from ..encryption import decryption_errors
 from ..storage import BackblazeB2Storage
 from .inventory import COPY_OF, LARGE_FILE_SHA1, Inventory, StoredFile, inventory_of
 from .references import same_storage
@@ -63,14 +64,12 @@ class CopyReport:
         return not self.failures
 
 
-def encryption_for(storage: Storage, name: str) -> Any:
-    """The b2sdk ``EncryptionSetting`` a storage reads and writes ``name`` with, or None.
-
-    A storage with server-side encryption options (SSE-C needs the key for every read, write and
-    copy) says so through ``get_encryption_setting(name)``.
-    """
-    getter = getattr(storage, "get_encryption_setting", None)
-    return getter(name) if callable(getter) else None
+def _encryption(storage: Storage, direction: Literal["read", "write"]) -> Any:
+    """The b2sdk ``EncryptionSetting`` a B2 storage's ``server_side_encryption`` option gives a copy's
+    source ("read") or destination ("write"): with SSE-C, the key B2 needs for that side."""
+    if not isinstance(storage, BackblazeB2Storage):
+        return None
+    return storage._encryption_arguments(direction).get("encryption")
 
 
 def copy_media(
@@ -167,18 +166,19 @@ class _Copier:
         assert isinstance(self.source, BackblazeB2Storage)
         assert isinstance(self.destination, BackblazeB2Storage)
         name = source_file.name
-        self.destination.bucket.copy(
-            source_file.file_id,
-            self.destination._key(name),
-            content_type=source_file.content_type,
-            file_info=_copied_file_info(source_file),
-            length=source_file.size or None,
-            source_encryption=encryption_for(self.source, name),
-            destination_encryption=encryption_for(self.destination, name),
-            source_file_info=dict(source_file.file_info),
-            source_content_type=source_file.content_type,
-            max_part_size=self.max_part_size,
-        )
+        with decryption_errors(self.source._key(name), self.source.options.server_side_encryption):
+            self.destination.bucket.copy(
+                source_file.file_id,
+                self.destination._key(name),
+                content_type=source_file.content_type,
+                file_info=_copied_file_info(source_file),
+                length=source_file.size or None,
+                source_encryption=_encryption(self.source, "read"),
+                destination_encryption=_encryption(self.destination, "write"),
+                source_file_info=dict(source_file.file_info),
+                source_content_type=source_file.content_type,
+                max_part_size=self.max_part_size,
+            )
         memo = self.destination._memo
         if memo is not None:
             memo.forget(self.destination.options.bucket, self.destination._key(name))
