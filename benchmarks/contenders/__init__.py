@@ -27,6 +27,8 @@ class Contender(ABC):
     #: ROOT_URLCONF for the worker: must route ``b2l/<path:filename>``.
     urlconf: ClassVar[str] = "benchmarks.proxy_urls"
     installed_apps: ClassVar[tuple[str, ...]] = ("django_backblaze_b2",)
+    #: Whether saving under a taken name picks another name (Django's Storage) or adds a version (B2).
+    renames_taken_names: ClassVar[bool] = True
 
     def __init__(self, endpoint: B2Endpoint) -> None:
         self.endpoint = endpoint
@@ -40,6 +42,7 @@ class Contender(ABC):
         """``settings.BACKBLAZE_CONFIG`` for this contender on its endpoint."""
         return {}
 
+    @abstractmethod
     def start(self) -> None:
         """Build the storages (Django is set up by now)."""
 

@@ -25,6 +25,7 @@ class RawB2sdk(Contender):
     name = "raw-b2sdk"
     urlconf = "benchmarks.contenders.raw_b2sdk"
     installed_apps = ()
+    renames_taken_names = False
 
     def start(self) -> None:
         global _bucket
@@ -79,7 +80,9 @@ class _ResponseReader:
         self._response = response
 
     def read(self, size: int = -1) -> bytes:
-        return bytes(self._response.raw.read(None if size < 0 else size))
+        if size < 0:
+            return b"".join(self._response.iter_content(CHUNK))
+        return bytes(self._response.raw.read(size))
 
     def close(self) -> None:
         self._response.close()

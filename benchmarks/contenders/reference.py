@@ -25,7 +25,7 @@ class Reference(Contender):
         }
 
     def start(self) -> None:
-        storage_module = importlib.import_module("django_backblaze_b2.storage")
+        storage_module: Any = importlib.import_module("django_backblaze_b2.storage")
         if self.endpoint.raw is not None:
             # It builds its B2Api inside a property and authorizes at once; give it one that talks
             # to the in-process simulator. Every call still goes through its own code.
