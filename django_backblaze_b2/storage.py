@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import pathlib
+import posixpath
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -18,8 +20,10 @@ import django
 from b2sdk.v2 import Bucket
 from b2sdk.v2.exception import FileNotPresent
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import Storage
+from django.core.files.utils import validate_file_name
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
@@ -55,6 +59,7 @@ class BackblazeB2Storage(Storage):
 
             raise ImproperlyConfigured("Give django-backblaze-b2 options as keyword arguments or as opts=, not both.")
         constructor_options = dict(opts) if opts is not None else given
+        self._keep_secrets_out_of_migrations()
         self._check_constructor_options(constructor_options)
         self.options: StorageOptions = resolve(constructor_options, route=self.route)
         if self.options.authorize_on_init:
@@ -62,16 +67,16 @@ class BackblazeB2Storage(Storage):
             if self.options.validate_on_init:
                 self.bucket  # noqa: B018 - looks the bucket up (or creates it) now
 
-    def _check_constructor_options(self, options: dict[str, Any]) -> None:
-        """Subclasses refuse options that must come from settings."""
-
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
-        # Credentials passed as keyword arguments must never be written into migrations.
-        path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+    def _keep_secrets_out_of_migrations(self) -> None:
+        # @deconstructible records the constructor's arguments for migrations; drop credentials.
+        args, kwargs = getattr(self, "_constructor_args", ((), {}))
         kwargs = {key: value for key, value in kwargs.items() if key not in SECRET_OPTIONS}
         if isinstance(kwargs.get("opts"), dict):
             kwargs["opts"] = {key: value for key, value in kwargs["opts"].items() if key not in SECRET_OPTIONS}
-        return path, args, kwargs
+        self._constructor_args = (args, kwargs)
+
+    def _check_constructor_options(self, options: dict[str, Any]) -> None:
+        """Subclasses refuse options that must come from settings."""
 
     # -- B2 plumbing --------------------------------------------------------------------------------
 
@@ -154,8 +159,42 @@ class BackblazeB2Storage(Storage):
 
     def _save(self, name: str, content: Any) -> str:
         remote = self._remote(name)
-        remote.upload(content, options=self.get_upload_options(name, content))
-        return name
+        uploaded = remote.upload(content, options=self.get_upload_options(name, content))
+        if self.options.allow_file_overwrites:
+            return name
+        return self._settle_name_race(name, uploaded)
+
+    def _settle_name_race(self, name: str, ours: FileMetadata) -> str:
+        """Keep a concurrent save of the same name from silently replacing another.
+
+        B2 has no create-if-absent, so two saves can both find a name free and both upload it.
+        After uploading, list the name's live versions (one class C call): the earliest upload keeps
+        the name, and a later one moves itself, server-side, to a fresh name.
+        """
+        bucket = self.bucket
+        live = []
+        for version in bucket.list_file_versions(ours.key, fetch_count=10):
+            if version.action == "hide":
+                break
+            if version.action == "upload":
+                live.append(version)
+            if len(live) >= 10:
+                break
+        if not live or live[-1].id_ == ours.file_id or all(v.id_ != ours.file_id for v in live):
+            return name
+        new_name = self.get_available_name(name)
+        new_key = self._key(new_name)
+        logger.warning(
+            "django-backblaze-b2: another save took %r at the same moment; this one is stored as %r.",
+            name,
+            new_name,
+        )
+        copied = bucket.copy(ours.file_id, new_key, length=ours.size)
+        bucket.delete_file_version(ours.file_id, ours.key)
+        if self._memo is not None:
+            self._memo.forget(self.options.bucket, ours.key)
+            self._memo.put(self.options.bucket, FileMetadata.from_version(copied))
+        return new_name
 
     def delete(self, name: str) -> None:
         """Delete every version of ``name``, so an overwritten file never comes back. Missing is fine."""
@@ -235,18 +274,40 @@ class BackblazeB2Storage(Storage):
     # -- overwriting ---------------------------------------------------------------------------------
 
     def is_name_available(self, name: str, max_length: int | None = None) -> bool:
-        """Django 5.1+: with ``allow_file_overwrites`` any name that fits is available."""
-        exceeds = max_length is not None and len(name) > max_length
-        if self.options.allow_file_overwrites:
-            return not exceeds
-        return not exceeds and not self.exists(name)
+        """Django 5.1+: with ``allow_file_overwrites`` any name that fits is available.
+
+        Otherwise the name is free when no file has it (one HEAD); a folder of that name does not
+        matter, B2 keeps both apart.
+        """
+        if max_length is not None and len(name) > max_length:
+            return False
+        return self.options.allow_file_overwrites or self._b2_metadata(self._key(name)) is None
 
     if django.VERSION < (5, 1):
 
         def get_available_name(self, name: str, max_length: int | None = None) -> str:
-            if self.options.allow_file_overwrites and (max_length is None or len(name) <= max_length):
-                return name
-            return super().get_available_name(name, max_length)
+            # Django 4.2 loops on exists(); this is 5.1's loop on is_name_available().
+            name = str(name).replace("\\", "/")
+            dir_name, file_name = posixpath.split(name)
+            if ".." in dir_name.split("/"):
+                raise SuspiciousFileOperation(f"Detected path traversal attempt in '{dir_name}'")
+            validate_file_name(file_name)
+            file_ext = "".join(pathlib.PurePath(file_name).suffixes)
+            file_root = file_name[: len(file_name) - len(file_ext)] if file_ext else file_name
+            while not self.is_name_available(name, max_length=max_length):
+                name = posixpath.join(dir_name, self.get_alternative_name(file_root, file_ext))
+                if max_length is None:
+                    continue
+                truncation = len(name) - max_length
+                if truncation > 0:
+                    file_root = file_root[:-truncation]
+                    if not file_root:
+                        raise SuspiciousFileOperation(
+                            f'Storage can not find an available filename for "{name}". Please make sure '
+                            'that the corresponding file field allows sufficient "max_length".'
+                        )
+                    name = posixpath.join(dir_name, self.get_alternative_name(file_root, file_ext))
+            return name
 
     def __repr__(self) -> str:
         location = f", location={self.options.location!r}" if self.options.location else ""
