@@ -28,7 +28,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 256], help="file sizes in MiB (default: 64 256)")
     parser.add_argument("--chunk-kib", type=int, default=1024, help="read(chunk) size in KiB (default 1024)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per big-file measurement; the median is kept")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per big-file measurement, the median is kept (default 3)"
+    )
     parser.add_argument("--only", nargs="+", metavar="SCENARIO", help=f"run only these of: {', '.join(_all())}")
     parser.add_argument("--contenders", nargs="+", choices=report.CONTENDERS, default=list(report.CONTENDERS))
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where results.json goes")
@@ -134,9 +136,11 @@ class Bench:
 
     def _measure(self, server: b2server.LocalB2Server, scenario: str, size: int, params: dict[str, Any]) -> None:
         runs: dict[str, list[dict[str, Any]]] = {contender: [] for contender in self.arguments.contenders}
-        # Contenders take turns, so a slow spell of the machine hits all of them.
-        for _ in range(self.arguments.repeat):
-            for contender in self.arguments.contenders:
+        # Contenders take turns, each round starting with the next one, so a slow spell of the
+        # machine hits all of them alike.
+        contenders = list(self.arguments.contenders)
+        for round_ in range(self.arguments.repeat):
+            for contender in contenders[round_ % len(contenders) :] + contenders[: round_ % len(contenders)]:
                 started = time.perf_counter()
                 result = run_worker(
                     contender,

@@ -18,7 +18,7 @@ from b2sdk.v2 import B2Api, B2HttpApiConfig, InMemoryAccountInfo
 from b2sdk.v2.exception import FileNotPresent
 
 ROOT = Path(__file__).resolve().parent.parent
-BUCKET = "bench"
+BUCKET = "benchmarks"
 _SIMULATOR_SOURCE = ROOT / "django_backblaze_b2" / "testing" / "simulator.py"
 
 

@@ -184,6 +184,15 @@ def _cell(result: dict[str, Any] | None, figure: str, notes: Notes, where: str) 
     return f"{text} {notes.mark(result, where)}" if outcome == "wrong" else text
 
 
+def _ok_figure(result: dict[str, Any] | None, name: str) -> Any:
+    """A figure fit for a ratio: from a run that gave the right answer."""
+    return result.get(name) if result and result.get("outcome") == "ok" else None
+
+
+def _format_ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x"
+
+
 def _ratio(mine: Any, theirs: Any) -> float | None:
     if not isinstance(mine, (int, float)) or not isinstance(theirs, (int, float)) or not theirs:
         return None
@@ -215,9 +224,9 @@ def measured_table(
                 cells = [_cell(by_contender.get(c), figure, notes, f"{where}, {TITLES[c]}") for c in CONTENDERS]
                 ratios = ["", ""]
                 if figure == "mib_s":
-                    mine = _figure(by_contender.get("library"), figure)
+                    mine = _ok_figure(by_contender.get("library"), figure)
                     ratios = [
-                        _format("", _ratio(mine, _figure(by_contender.get(other), figure)))
+                        _format_ratio(_ratio(mine, _ok_figure(by_contender.get(other), figure)))
                         for other in ("raw-b2sdk", "reference")
                     ]
                 target_cell = ""
