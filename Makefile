@@ -31,7 +31,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy django_backblaze_b2 tests sample_app benchmarks
+	$(BIN)/mypy django_backblaze_b2 tests $(wildcard sample_app benchmarks)
 
 pytest: install
 	$(BIN)/python -m pytest
