@@ -50,16 +50,22 @@ def _progress(text: str) -> None:
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One result from repeated runs: the median of each figure, or the first run that went wrong."""
+    """One result from repeated runs: the median of each figure, or the first run that went wrong.
+
+    Every run's figures stay under ``"rounds"``, so the spread can be judged.
+    """
     for run in runs:
         if run["outcome"] != "ok":
             return {**run, "runs": len(runs)}
     merged = dict(runs[0])
-    for name, value in runs[0].items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            values = [run[name] for run in runs if isinstance(run.get(name), (int, float))]
-            merged[name] = statistics.median(values)
+    numeric = [
+        name for name, value in runs[0].items() if isinstance(value, (int, float)) and not isinstance(value, bool)
+    ]
+    for name in numeric:
+        merged[name] = statistics.median(run[name] for run in runs if isinstance(run.get(name), (int, float)))
     merged["runs"] = len(runs)
+    if len(runs) > 1:
+        merged["rounds"] = [{name: run.get(name) for name in numeric} for run in runs]
     return merged
 
 
@@ -74,13 +80,18 @@ def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
         "cpu_model": first("/proc/cpuinfo", "model name"),
-        "memory": first("/proc/meminfo", "MemTotal"),
+        "memory": _gib(first("/proc/meminfo", "MemTotal")),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "b2sdk": metadata.version("b2sdk"),
         "django": metadata.version("django"),
         "django-backblaze-b2": metadata.version("django-backblaze-b2"),
     }
+
+
+def _gib(meminfo_value: str) -> str:
+    kib = meminfo_value.split()[0]
+    return f"{int(kib) / 1024 / 1024:.1f} GiB" if kib.isdigit() else meminfo_value
 
 
 class Bench:
