@@ -33,8 +33,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy django_backblaze_b2 tests $(wildcard sample_app benchmarks)
 
+# The suite on the in-process simulated B2, then again with b2sdk's real HTTP path to a local B2 server.
 pytest: install
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q -p no:cacheprovider --b2-server --ignore=tests/server
 
 # The suite on every Django version in DJANGO_MATRIX (the main venv has the newest).
 matrix: $(BIN)/uv

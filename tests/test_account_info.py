@@ -62,6 +62,6 @@ def test_evicted_entries_are_recovered_by_authorizing_again(b2: SimulatedB2) -> 
 def test_expired_token_is_renewed(b2: SimulatedB2) -> None:
     storage = BackblazeB2Storage()
     storage.save("a.txt", ContentFile(b"x"))
-    b2.raw.expire_auth_token(b2.raw.current_token)
+    b2.expire_tokens()
     assert storage.listdir("") == ([], ["a.txt"])  # listing checks the token (the simulator's downloads don't)
     assert b2.calls["b2_authorize_account"] == 2

@@ -6,8 +6,9 @@ import hashlib
 import os
 import random
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
+import pytest
 from django.core.files.base import ContentFile
 
 from django_backblaze_b2 import BackblazeB2Storage
@@ -19,13 +20,20 @@ class RacingStorage(BackblazeB2Storage):
 
     def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
         if name == "report.pdf":
-            BackblazeB2Storage().save(name, ContentFile(b"the other process's report"))
+            BackblazeB2Storage(**self.racer_options).save(name, ContentFile(b"the other process's report"))
         return super().get_upload_options(name, content)
 
+    racer_options: ClassVar[dict[str, Any]] = {}
 
-def test_a_racing_save_of_the_same_name_keeps_both_files(b2: SimulatedB2) -> None:
-    name = RacingStorage().save("report.pdf", ContentFile(b"this process's report"))
-    storage = BackblazeB2Storage()
+
+SSE_C = {"mode": "SSE-C", "key_id": "race-key", "key": bytes(range(32))}
+
+
+@pytest.mark.parametrize("options", [{}, {"server_side_encryption": SSE_C}], ids=["plain", "sse-c"])
+def test_a_racing_save_of_the_same_name_keeps_both_files(b2: SimulatedB2, options: dict[str, Any]) -> None:
+    RacingStorage.racer_options = options
+    name = RacingStorage(**options).save("report.pdf", ContentFile(b"this process's report"))
+    storage = BackblazeB2Storage(**options)
     assert name != "report.pdf"
     assert storage.open("report.pdf").read() == b"the other process's report"  # the earlier upload keeps it
     assert storage.open(name).read() == b"this process's report"

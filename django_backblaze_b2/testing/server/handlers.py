@@ -7,6 +7,7 @@ import contextlib
 import json
 import re
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -51,6 +52,14 @@ class B2HTTPServer(ThreadingHTTPServer):
 
     def _expire_tokens(self) -> None:
         self.backend.expire_all_tokens()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing a download early (as a storage does when a file is closed half-read) is
+        # normal, not an error worth a traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionResetError, BrokenPipeError)) and not self.verbose:
+            return
+        super().handle_error(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
