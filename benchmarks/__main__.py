@@ -175,16 +175,19 @@ class Bench:
         lines = [
             f"django-backblaze-b2 benchmarks: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory']} memory, "
             f"Python {info['python']}, b2sdk {info['b2sdk']}, Django {info['django']}; took {seconds:.0f} s",
-            "",
-            "Big files: local B2 server in another process; peak MiB is the RSS high-water mark above the "
-            "baseline before the operation",
-            "",
-            big,
-            "",
-            "B2 transactions by Backblaze's class (A free; B and C billed), in-process simulated B2",
-            "",
-            counted,
         ]
+        if big_verdicts or any(size is not None for _, size, _ in self.results):
+            lines += [
+                "",
+                "Big files, local B2 server in another process; peak MiB: RSS high-water mark above the "
+                f"baseline before the operation; read chunk {self.arguments.chunk_kib} KiB; median of "
+                f"{self.arguments.repeat} round(s)",
+                "",
+                big,
+            ]
+        if counted_verdicts or any(size is None for _, size, _ in self.results):
+            lines += ["", "B2 transactions by Backblaze's class (A free; B and C billed), in-process simulated B2", ""]
+            lines.append(counted)
         if notes.lines:
             lines += ["", *(f"[{number}] {line}" for number, line in enumerate(notes.lines, 1))]
         verdicts = big_verdicts + counted_verdicts
