@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "django_backblaze_b2",
     "tests.testapp",
     "tests.contract_app",
+    "tests.mediaapp",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
