@@ -119,6 +119,12 @@ class BackblazeB2Storage(Storage):
             raise FileNotFoundError(f"No file named {name!r} in this storage.")
         return metadata
 
+    def _remembered_metadata(self, name: str) -> FileMetadata | None:
+        """Metadata from the short per-process memo only (no B2 call), or None."""
+        if self._memo is None:
+            return None
+        return self._memo.get(self.options.bucket, self._key(name))
+
     def get_file_metadata(self, name: str) -> FileMetadata:
         """What B2 stores about ``name`` (size, content type, SHA-1, times, headers), fresh from B2."""
         metadata = self._b2_metadata(self._key(name))
@@ -406,11 +412,15 @@ class _Remote:
         storage = self.storage
         try:
             with decryption_errors(self.key, storage.options.server_side_encryption):
-                return storage.bucket.download_file_by_name(
+                downloaded = storage.bucket.download_file_by_name(
                     self.key, range_=range_, **storage._encryption_arguments("read")
                 )
         except FileNotPresent:
             raise FileNotFoundError(f"No file named {self.key!r} in B2.") from None
+        if storage._memo is not None:
+            # The download's headers describe the whole file (size from Content-Range when ranged).
+            storage._memo.put(storage.options.bucket, FileMetadata.from_version(downloaded.download_version))
+        return downloaded
 
     def upload(self, content: Any, options: dict[str, Any] | None = None) -> FileMetadata:
         storage = self.storage

@@ -158,7 +158,7 @@ class DownloadView:
     staff_required: ClassVar[bool] = False
     #: None: the file's own stored Cache-Control, else ``http.DEFAULT_PUBLIC_CACHE_CONTROL``.
     cache_control: ClassVar[str | None] = None
-    chunk_size: ClassVar[int] = 64 * 1024
+    chunk_size: ClassVar[int] = 1024 * 1024
 
     @classmethod
     def as_view(cls) -> Callable[[HttpRequest, str], HttpResponseBase]:
@@ -274,6 +274,17 @@ class DownloadView:
             downloaded = storage.download(name)
             meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
             return self.respond(request, self.decide(request, storage, meta), downloaded, name)
+
+        from_start = request.headers.get("Range", "").replace(" ", "").lower().startswith("bytes=0-")
+        if ranged and from_start and not conditional and storage._remembered_metadata(name) is None:
+            # A player's first request, "bytes=0-": one whole-file download gives the size and the body
+            # (streamed only up to the range's end), where a HEAD and a ranged download would cost two.
+            downloaded = storage.download(name)
+            meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
+            decision = self.decide(request, storage, meta)
+            if decision.body_range is None or decision.body_range.start == 0:
+                return self.respond(request, decision, downloaded, name)
+            downloaded.response.close()  # several ranges, say: the size is remembered for the loop below
 
         for attempt in range(2):
             # A Range GET may size the file from the last minute's memo: the download below checks

@@ -54,6 +54,19 @@ class TestCallBudget:
         assert body(response) == b"789"
         assert b2.calls.as_dict() == {"b2_get_file_info_by_name": 1, "b2_download_file_by_name": 1}
 
+    def test_a_players_first_range_request_is_one_download(
+        self, client: Client, warm_file: str, b2: SimulatedB2
+    ) -> None:
+        b2.api().get_bucket_by_name(public_bucket()).upload_bytes(b"0123456789", "video.bin")  # another process
+        b2.calls.clear()
+        response = client.get("/b2/video.bin", headers={"Range": "bytes=0-"})
+        assert response.status_code == 206
+        assert response["Content-Range"] == "bytes 0-9/10"
+        assert body(response) == b"0123456789"
+        response = client.get("/b2/video.bin", headers={"Range": "bytes=0-3"})
+        assert (response.status_code, body(response)) == (206, b"0123")
+        assert b2.calls.as_dict() == {"b2_download_file_by_name": 2}
+
     def test_conditional_get(self, client: Client, warm_file: str, b2: SimulatedB2) -> None:
         etag = client.head(warm_file)["ETag"]
         b2.calls.clear()
