@@ -49,11 +49,7 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
     def __init__(self, **kwargs: Unpack[BackblazeB2StorageConstructorArgs]) -> None:
         super().__init__(**_with_static_defaults(dict(kwargs)))
 
-    def url(self, name: str | None, expire: int | None = None) -> str:
-        # Overrides url() rather than the base class's _url() hook: Django's HashedFilesMixin has a
-        # _url() of its own with another signature.
-        if not name or expire is not None:
-            return super().url(name, expire)
+    def _get_file_url(self, name: str) -> str:
         return self.public_url(name)
 
 

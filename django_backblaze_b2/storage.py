@@ -289,9 +289,9 @@ class BackblazeB2Storage(Storage):
             raise ValueError("A file name is needed to build a URL.")
         if expire is not None:
             return self.expiring_url(name, expire)
-        return self._url(name)
+        return self._get_file_url(name)
 
-    def _url(self, name: str) -> str:
+    def _get_file_url(self, name: str) -> str:
         """The direct B2 download URL: expiring when ``url_expiry`` is set, else plain (public buckets)."""
         if self.options.url_expiry is not None:
             return self.expiring_url(name, self.options.url_expiry)

@@ -24,6 +24,7 @@ from .storage import BackblazeB2Storage
 _SETTINGS_ONLY = (
     "bucket",
     "location",
+    "specific_bucket_names",
     "specific_locations",
     "download_permission",
     "application_key_id",
@@ -42,10 +43,10 @@ class _ProxiedStorage(BackblazeB2Storage):
             raise ImproperlyConfigured(
                 f"{type(self).__name__} takes {', '.join(map(repr, refused))} from BACKBLAZE_CONFIG only, "
                 "because its download route must find the same files: use "
-                "BACKBLAZE_CONFIG['specific_bucket_names'] to give it a bucket of its own."
+                "BACKBLAZE_CONFIG['specific_bucket_names'] or ['specific_locations'] to give it a place of its own."
             )
 
-    def _url(self, name: str) -> str:
+    def _get_file_url(self, name: str) -> str:
         return reverse(f"django_b2_storage:{self.url_name}", args=[self._key_name(name)])
 
     def _key_name(self, name: str) -> str:
@@ -60,9 +61,9 @@ class PublicStorage(_ProxiedStorage):
     route = "public"
     url_name = "b2-public"
 
-    def _url(self, name: str) -> str:
+    def _get_file_url(self, name: str) -> str:
         if self._connection.bucket_type(self.options.bucket) != "allPublic":
-            return super()._url(name)
+            return super()._get_file_url(name)
         return self.public_url(name)
 
 

@@ -69,6 +69,8 @@ def test_proxy_storages_refuse_where_files_live_in_kwargs() -> None:
         LoggedInStorage(bucket="elsewhere")
     with pytest.raises(ImproperlyConfigured, match="'application_key'"):
         StaffStorage(application_key=SECRET)
+    with pytest.raises(ImproperlyConfigured, match="'specific_bucket_names'"):
+        PublicStorage(specific_bucket_names={"public": "elsewhere"})
 
 
 @pytest.mark.parametrize(
