@@ -135,7 +135,7 @@ def test_no_secret_reaches_logs_errors_caches_migrations_urls_or_reprs(
     expect_error(lambda: BackblazeB2Storage(server_side_encryption={"mode": "SSE-B2", "key": SSE_C_KEY}))
     expect_error(lambda: BackblazeB2Storage(server_side_encryption={**sse_c, "extra": SSE_C_KEY}))
     expect_error(lambda: BackblazeB2Storage(application_key=APPLICATION_KEY, bogus_option=WRONG_KEY))  # type: ignore[call-arg]
-    expect_error(lambda: BackblazeB2Storage(opts={"application_key": APPLICATION_KEY}, bucket="x"))  # type: ignore[typeddict-unknown-key]
+    expect_error(lambda: BackblazeB2Storage(opts={"application_key": APPLICATION_KEY}, bucket="x"))
     expect_error(lambda: LoggedInStorage(application_key=APPLICATION_KEY))
     expect_error(lambda: plain.open("missing.txt"))
     forget_connections()
