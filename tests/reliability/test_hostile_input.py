@@ -54,7 +54,7 @@ def b2_accepts(name: str) -> bool:
 @st.composite
 def boundary_segments(draw: Any) -> str:
     """A segment of 248 to 252 UTF-8 bytes, often ending in a multi-byte character across the limit."""
-    wide = draw(st.sampled_from(WIDE))
+    wide: str = draw(st.sampled_from(WIDE))
     total = draw(st.integers(248, 252))
     return "a" * (total - len(wide.encode())) + wide
 
@@ -71,7 +71,7 @@ segments = st.one_of(
 
 @st.composite
 def file_names(draw: Any) -> str:
-    name = "/".join(draw(st.lists(segments, min_size=1, max_size=5)))
+    name: str = "/".join(draw(st.lists(segments, min_size=1, max_size=5)))
     if draw(st.booleans()) and len(name.encode()) < 1000:
         # Pad towards B2's 1000-byte limit on the whole name, landing just under, on or just over it.
         target = draw(st.integers(995, 1003))
