@@ -55,7 +55,7 @@ def b2_accepts(name: str) -> bool:
 def boundary_segments(draw: Any) -> str:
     """A segment of 248 to 252 UTF-8 bytes, often ending in a multi-byte character across the limit."""
     wide: str = draw(st.sampled_from(WIDE))
-    total = draw(st.integers(248, 252))
+    total: int = draw(st.integers(248, 252))
     return "a" * (total - len(wide.encode())) + wide
 
 
