@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from b2sdk.v2 import (
     AbstractAccountInfo,
     AuthInfoCache,
-    B2Api,
     B2HttpApiConfig,
     Bucket,
     InMemoryAccountInfo,
@@ -31,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .buckets import creation_arguments
 from .cache_account_info import DjangoCacheAccountInfo
+from .large_files import RecordingB2Api
 from .metadata import MetadataMemo
 from .options import StorageOptions
 
@@ -73,7 +73,7 @@ class B2Connection:
             from .testing.simulator import RealisticRawSimulator
 
             api_config = B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
-        self.api = B2Api(
+        self.api = RecordingB2Api(  # b2sdk's B2Api; notes the large files it starts, see large_files
             self.account_info,
             cache=AuthInfoCache(self.account_info),
             api_config=api_config,

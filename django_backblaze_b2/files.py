@@ -3,6 +3,9 @@
 Reading goes through :class:`RangeReader`, a raw stream under ``io.BufferedReader``: the first read
 opens one B2 download from the current position and later reads continue on it; a seek elsewhere
 closes it and the next read opens another from there. Opening and closing downloads nothing.
+A download that breaks off before the file's end is resumed from where it stopped (the same file
+version only), a few times at most; then reading raises :class:`DownloadInterruptedError`, never a short
+read that looks like the end of the file.
 
 Writing (``"wb"``/``"w"``) spools into a temporary file that moves to disk past a few MiB, and
 uploads it when the file is closed.
@@ -15,6 +18,7 @@ import tempfile
 from typing import IO, Any, Protocol
 
 from django.core.files.base import File
+from urllib3.exceptions import HTTPError as ConnectionBroken  # requests' transport: b2sdk always has it
 
 from .metadata import FileMetadata
 from .streams import PositionedReader
@@ -22,6 +26,14 @@ from .streams import PositionedReader
 SPOOL_MAX_MEMORY = 4 * 1024 * 1024
 READ_BUFFER_SIZE = 1024 * 1024
 SOCKET_READ_SIZE = 64 * 1024
+# Resumes in a row that bring no new byte before reading gives up: enough for a dropped connection
+# or a restarted load balancer, few enough that a B2 outage surfaces in seconds.
+MAX_RESUMES_WITHOUT_PROGRESS = 3
+
+
+class DownloadInterruptedError(OSError):
+    """B2 stopped sending a file before its end and resuming did not help, or the file was replaced
+    by a new version mid-read. Nothing read so far is wrong, but the rest is not there."""
 
 
 class RemoteFile(Protocol):
@@ -44,6 +56,7 @@ class RangeReader(PositionedReader):
         self._remote = remote
         self._size = size
         self._response: Any = None
+        self._file_id: str | None = None  # the version being read: a resume must not splice in another
 
     @property
     def size(self) -> int:
@@ -60,27 +73,50 @@ class RangeReader(PositionedReader):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if not len(buffer) or (self._size is not None and self._position >= self._size):
             return 0
-        if self._response is None and not self._open_response():
-            return 0
-        # Small reads from the socket: a fresh multi-MiB bytes object per call is handed back to the
-        # kernel when freed and faulted in again, which made 1 MiB reads half as fast as b2sdk's.
-        data = self._response.raw.read(min(len(buffer), SOCKET_READ_SIZE))
-        if not data:
+        resumes = 0
+        while True:
+            if self._response is None and not self._open_response():
+                return 0
+            broken: Exception | None = None
+            try:
+                # Small reads from the socket: a fresh multi-MiB bytes object per call is handed back to
+                # the kernel when freed and faulted in again, which made 1 MiB reads half as fast as b2sdk's.
+                data = self._response.raw.read(min(len(buffer), SOCKET_READ_SIZE))
+            except (ConnectionBroken, OSError) as error:
+                data, broken = b"", error
+            if data:
+                size = len(data)
+                buffer[:size] = data
+                self._position += size
+                return size
             self._close_response()
-            return 0
-        size = len(data)
-        buffer[:size] = data
-        self._position += size
-        return size
+            if self._position >= self.size:
+                return 0  # the real end of the file
+            # The body ended early (a dropped connection; older urllib3 just returns b""): resume here.
+            resumes += 1
+            if resumes > MAX_RESUMES_WITHOUT_PROGRESS:
+                raise DownloadInterruptedError(
+                    f"B2 stopped sending {self._remote.key!r} at byte {self._position} of {self.size}, "
+                    f"{resumes} times in a row: the rest could not be read. Try again later."
+                ) from broken
 
     def _open_response(self) -> bool:
-        if self._position == 0:
+        if self._position == 0 and self._file_id is None:
             downloaded = self._remote.download(None)
             self._size = int(downloaded.download_version.content_length)
         else:
             if self._position >= self.size:
                 return False
             downloaded = self._remote.download((self._position, self.size - 1))
+        file_id = downloaded.download_version.id_
+        if self._file_id is None:
+            self._file_id = file_id
+        elif file_id != self._file_id:
+            downloaded.response.close()
+            raise DownloadInterruptedError(
+                f"{self._remote.key!r} was replaced by a new version while it was being read: "
+                "open it again to read the new one."
+            )
         self._response = downloaded.response
         return True
 

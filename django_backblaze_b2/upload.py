@@ -17,19 +17,49 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from collections.abc import Mapping
 from typing import IO, Any
 
 from b2sdk.v2 import Bucket, UploadSourceStream
+from b2sdk.v2.exception import TooManyRequests
 
+from .large_files import cancelled_on_failure
 from .streams import PositionedReader
 
 UNBOUND_BUFFER_SIZE = 8 * 1024 * 1024  # two of these at most in memory; B2 wants parts >= 5 MB
 TEXT_ENCODING = "utf-8"
+# B2 answers 429 when an account uploads faster than it allows; b2sdk does not retry an upload on it.
+THROTTLED_ATTEMPTS = 3
+THROTTLED_MAX_PAUSE = 10.0  # seconds, whatever Retry-After says: a request thread should not wait longer
 
 
 def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
-    """Upload ``content`` (a Django ``File`` or a file-like object) under ``key``; returns b2sdk's FileVersion."""
+    """Upload ``content`` (a Django ``File`` or a file-like object) under ``key``; returns b2sdk's FileVersion.
+
+    If it fails, nothing is left behind: no visible file, and no unfinished large file billing its parts.
+    """
+    for attempt in range(1, THROTTLED_ATTEMPTS + 1):
+        try:
+            with cancelled_on_failure(bucket, key):
+                return _upload(bucket, key, content, upload_options)
+        except TooManyRequests as throttled:
+            # b2sdk retries a 429 on every call but an upload's (its body is gone); ours can be read again.
+            if attempt == THROTTLED_ATTEMPTS or not _readable_again(content):
+                raise
+            pause = throttled.retry_after_seconds
+            time.sleep(min(THROTTLED_MAX_PAUSE, attempt if pause is None else pause))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _readable_again(content: Any) -> bool:
+    if _local_path(content) is not None:
+        return True
+    stream = _underlying_stream(content)
+    return _seekable(stream) and not _is_text(stream)
+
+
+def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
     path = _local_path(content)
     if path is not None:
         return bucket.upload_local_file(path, key, **upload_options)
