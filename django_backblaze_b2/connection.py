@@ -21,6 +21,7 @@ from b2sdk.v2 import (
     AuthInfoCache,
     B2Api,
     B2HttpApiConfig,
+    B2Session,
     Bucket,
     InMemoryAccountInfo,
     SqliteAccountInfo,
@@ -39,6 +40,24 @@ if TYPE_CHECKING:
 logger = logging.getLogger("django_backblaze_b2")
 
 UPLOAD_THREADS = 4  # per process; b2sdk's default of 10 is a lot next to a web server's workers
+
+
+class _SharedAuthorizationSession(B2Session):  # type: ignore[misc]
+    """b2sdk's session, with an expired token replaced through the shared store.
+
+    b2sdk's own ``authorize_automatically`` calls ``b2_authorize_account`` in every process and thread
+    that meets the expired token. With a Django-cache store, one of them authorizes and the others
+    take the new token from the cache.
+    """
+
+    def authorize_automatically(self) -> bool:
+        if isinstance(self.account_info, DjangoCacheAccountInfo):
+            return self.account_info.replace_rejected_token()
+        return bool(super().authorize_automatically())
+
+
+class _B2Api(B2Api):  # type: ignore[misc]
+    SESSION_CLASS = staticmethod(_SharedAuthorizationSession)
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ class B2Connection:
             from .testing.simulator import RealisticRawSimulator
 
             api_config = B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
-        self.api = B2Api(
+        self.api = _B2Api(
             self.account_info,
             cache=AuthInfoCache(self.account_info),
             api_config=api_config,
@@ -135,7 +154,7 @@ class B2Connection:
                 return self._buckets[name]
             self.ensure_authorized()
             try:
-                bucket = self.api.get_bucket_by_name(name)
+                bucket = self._look_up_bucket(name)
             except NonExistentBucket:
                 if create_details is None and self.simulator is None:
                     raise
@@ -146,6 +165,15 @@ class B2Connection:
                 self._bucket_types[name] = bucket.type_
             self._buckets[name] = bucket
             return bucket
+
+    def _look_up_bucket(self, name: str) -> Bucket:
+        info = self.account_info
+        if isinstance(info, DjangoCacheAccountInfo) and info.get_bucket_id_or_none_from_bucket_name(name) is None:
+            # Unknown to every process: one of them asks B2 (b2_list_buckets), the others read its answer.
+            bucket = info.look_up_bucket_once(name, lambda: self.api.get_bucket_by_name(name))
+            if bucket is not None:
+                return bucket
+        return self.api.get_bucket_by_name(name)
 
     def bucket_type(self, name: str) -> str:
         """``allPublic`` or ``allPrivate``, learnt once (a bucket id from the cache carries no type)."""

@@ -1,0 +1,144 @@
+"""A Django cache used as state shared by every process of a deployment, and allowed to fail.
+
+The B2 authorization and the bucket-name table live in a Django cache, but a cache is not a
+database: entries get evicted, ``cache.clear()`` flushes them, and the server behind it can go away
+(Django's ``RedisCache`` and ``DatabaseCache`` raise on connection errors). :class:`SharedCache` turns
+every failure into :class:`CacheUnavailableError`, which its callers handle by using their copy in process
+memory; it warns once per outage and, after a failure, leaves the cache alone for
+``retry_after`` seconds so that requests do not each wait on a dead server.
+
+:meth:`SharedCache.once` runs a piece of work (authorizing, looking a bucket up) in one process at a
+time, through a lock taken with the cache's atomic ``add``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import BaseCache
+
+logger = logging.getLogger("django_backblaze_b2")
+
+T = TypeVar("T")
+
+
+class CacheUnavailableError(Exception):
+    """The cache raised, or failed recently enough that it is not being asked."""
+
+
+class SharedCache:
+    """``caches[name]`` with failures reported as :class:`CacheUnavailableError`, never raised as they came."""
+
+    def __init__(self, cache: BaseCache, name: str, *, retry_after: float = 10.0) -> None:
+        self.cache = cache
+        self.name = name
+        self.retry_after = retry_after
+        self._failed_at: float | None = None
+        self._state_lock = threading.Lock()
+
+    @property
+    def failing(self) -> bool:
+        return self._failed_at is not None
+
+    def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        failed_at = self._failed_at
+        if failed_at is not None and time.monotonic() - failed_at < self.retry_after:
+            raise CacheUnavailableError(self.name)
+        try:
+            result = method(*args, **kwargs)
+        except Exception as exc:
+            self._failed(exc)
+            raise CacheUnavailableError(self.name) from exc
+        if failed_at is not None:
+            self._recovered()
+        return result
+
+    def _failed(self, exc: Exception) -> None:
+        with self._state_lock:
+            first = self._failed_at is None
+            self._failed_at = time.monotonic()
+        if first:
+            # Only the exception's type: messages of database errors can quote the values written,
+            # and those include the auth token.
+            logger.warning(
+                "django-backblaze-b2: the cache %r failed (%s); using this process's copy of the B2 "
+                "authorization and trying the cache again every %g s. Check that the cache's server is "
+                "up (for a DatabaseCache, that `manage.py createcachetable` was run).",
+                self.name,
+                type(exc).__name__,
+                self.retry_after,
+            )
+
+    def _recovered(self) -> None:
+        with self._state_lock:
+            was_failing = self._failed_at is not None
+            self._failed_at = None
+        if was_failing:
+            logger.warning("django-backblaze-b2: the cache %r works again.", self.name)
+
+    def get(self, key: str) -> Any:
+        return self._call(self.cache.get, key)
+
+    def set(self, key: str, value: Any, timeout: float | None) -> None:
+        self._call(self.cache.set, key, value, timeout=timeout)
+
+    def add(self, key: str, value: Any, timeout: float | None) -> bool:
+        return bool(self._call(self.cache.add, key, value, timeout=timeout))
+
+    def delete(self, key: str) -> None:
+        self._call(self.cache.delete, key)
+
+    def once(
+        self,
+        lock_key: str,
+        done: Callable[[], T | None],
+        work: Callable[[], T],
+        *,
+        lock_timeout: int,
+        wait: float,
+        poll: float = 0.05,
+    ) -> T:
+        """``done()``'s result if there is one, else ``work()``'s, run by one process at a time.
+
+        A process that finds the lock taken polls ``done()`` until the holder's result shows up. A dead
+        holder cannot block anyone: after ``wait`` seconds the others do the work themselves, and the
+        lock expires after ``lock_timeout``. Without a working cache each process works on its own.
+        """
+        deadline = time.monotonic() + wait
+        token = uuid.uuid4().hex
+        locked = False
+        while True:
+            result = done()
+            if result is not None:
+                return result
+            try:
+                locked = self.add(lock_key, token, lock_timeout)
+            except CacheUnavailableError:
+                break
+            if locked or time.monotonic() >= deadline:
+                break
+            time.sleep(poll)
+        try:
+            if locked:
+                # The previous holder may have finished between our last look and taking the lock.
+                result = done()
+                if result is not None:
+                    return result
+            return work()
+        finally:
+            if locked:
+                self._release(lock_key, token)
+
+    def _release(self, lock_key: str, token: str) -> None:
+        # Not atomic, but deleting a lock that expired and was taken by another process costs at most
+        # one more run of the work somewhere.
+        try:
+            if self.get(lock_key) == token:
+                self.delete(lock_key)
+        except CacheUnavailableError:
+            pass  # the lock expires by itself
