@@ -46,6 +46,10 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
     """
 
     lock_wait = LOCK_WAIT
+    # Seconds this process uses its copy before looking at the cache again. A B2 call reads the
+    # account info several times; a token another process replaced is still valid meanwhile, and a
+    # rejected token always sends us to the cache.
+    reread_after = 1.0
 
     def __init__(
         self,
@@ -57,7 +61,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         retry_cache_after: float = 10.0,
     ) -> None:
         try:
-            cache = caches[cache_name]
+            caches[cache_name]
         except InvalidCacheBackendError:
             raise ImproperlyConfigured(
                 f"django-backblaze-b2 keeps its B2 authorization in the cache {cache_name!r}, which is not in "
@@ -65,7 +69,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
                 "BACKBLAZE_CONFIG['account_info'] to {'type': 'django-cache', 'cache': '<an existing cache>'}."
             ) from None
         self.cache_name = cache_name
-        self.shared = SharedCache(cache, cache_name, retry_after=retry_cache_after)
+        self.shared = SharedCache(cache_name, retry_after=retry_cache_after)
         self._realm = realm
         self._application_key_id = application_key_id
         self._application_key = application_key
@@ -77,6 +81,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         self._auth_lock_key = f"{prefix}:lock:authorize"
         self._bucket_lock_prefix = f"{prefix}:lock:bucket:"
         self._local_auth: dict[str, Any] | None = None
+        self._local_read_at = 0.0  # time.monotonic() of the last look at the cache
         self._local_buckets: dict[str, str] = {}
         self._authorize_lock = threading.RLock()
         # Per thread: .authorizing and .stored (what this authorization stored so far) while
@@ -104,15 +109,18 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
             if stored is None:
                 raise MissingAccountData("B2 authorization in progress")
             return stored
+        local = self._local_auth
+        if local is not None and time.monotonic() - self._local_read_at < self.reread_after and _remaining(local) > 0:
+            return local
         shared = self._shared_auth()
         if shared is not None:
-            self._local_auth = shared
+            self._keep(shared)
             return shared
-        local = self._local_auth
         if local is not None and _remaining(local) > 0:
             if not self.shared.failing:
                 # Evicted or flushed: share this process's copy again rather than authorize.
                 self._write_auth(local, add_only=True)
+            self._local_read_at = time.monotonic()
             return local
         return self._authorize_unless_newer(None if local is None else local["auth_token"])
 
@@ -124,7 +132,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         def newer() -> dict[str, Any] | None:
             shared = self._shared_auth()
             if shared is not None and shared["auth_token"] != stale_token and _remaining(shared) > 0:
-                self._local_auth = shared
+                self._keep(shared)
                 return shared
             # Another thread here may have authorized while the cache could not tell us.
             local = self._local_auth
@@ -143,6 +151,10 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
             return self.shared.once(
                 self._auth_lock_key, newer, authorize, lock_timeout=LOCK_TIMEOUT, wait=self.lock_wait
             )
+
+    def _keep(self, data: dict[str, Any]) -> None:
+        self._local_auth = data
+        self._local_read_at = time.monotonic()
 
     def run_authorizer(self) -> None:
         """Call the connection's authorizer, with this store's getters answering 'missing' meanwhile."""
@@ -210,7 +222,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         self._application_key = application_key
         self._application_key_id = application_key_id
         self._realm = realm
-        self._local_auth = data
+        self._keep(data)
         if getattr(self._thread, "authorizing", False):
             self._thread.stored = data
         self._write_auth(data)

@@ -13,14 +13,22 @@ time, through a lock taken with the cache's atomic ``add``.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
-from django.core.cache import BaseCache
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.files import locks
+from django.db import connections, router
 
 logger = logging.getLogger("django_backblaze_b2")
 
@@ -34,29 +42,57 @@ class CacheUnavailableError(Exception):
 class SharedCache:
     """``caches[name]`` with failures reported as :class:`CacheUnavailableError`, never raised as they came."""
 
-    def __init__(self, cache: BaseCache, name: str, *, retry_after: float = 10.0) -> None:
-        self.cache = cache
+    def __init__(self, name: str, *, retry_after: float = 10.0) -> None:
         self.name = name
         self.retry_after = retry_after
         self._failed_at: float | None = None
         self._state_lock = threading.Lock()
 
     @property
+    def cache(self) -> BaseCache:
+        # Django's cache objects are per thread (some clients are not thread-safe); b2sdk calls from
+        # its worker threads too.
+        return caches[self.name]
+
+    @property
     def failing(self) -> bool:
         return self._failed_at is not None
 
-    def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         failed_at = self._failed_at
         if failed_at is not None and time.monotonic() - failed_at < self.retry_after:
             raise CacheUnavailableError(self.name)
         try:
-            result = method(*args, **kwargs)
+            with self._closing_connections_it_opens():
+                result = getattr(self.cache, method)(*args, **kwargs)
         except Exception as exc:
             self._failed(exc)
             raise CacheUnavailableError(self.name) from exc
         if failed_at is not None:
             self._recovered()
         return result
+
+    @contextlib.contextmanager
+    def _closing_connections_it_opens(self) -> Iterator[None]:
+        """With a DatabaseCache, close a database connection that this call opened.
+
+        b2sdk reads the account info from its own worker threads, which Django never closes
+        connections for: left open, each would hold a database connection for the life of the process.
+        A connection the thread already had (a request's) is left alone.
+        """
+        if not isinstance(self.cache, BaseDatabaseCache):
+            yield
+            return
+        model = self.cache.cache_model_class
+        aliases = {router.db_for_read(model), router.db_for_write(model)}
+        had = {alias for alias in aliases if connections[alias].connection is not None}
+        try:
+            yield
+        finally:
+            for alias in aliases - had:
+                connection = connections[alias]
+                if not connection.in_atomic_block:
+                    connection.close()
 
     def _failed(self, exc: Exception) -> None:
         with self._state_lock:
@@ -82,16 +118,16 @@ class SharedCache:
             logger.warning("django-backblaze-b2: the cache %r works again.", self.name)
 
     def get(self, key: str) -> Any:
-        return self._call(self.cache.get, key)
+        return self._call("get", key)
 
     def set(self, key: str, value: Any, timeout: float | None) -> None:
-        self._call(self.cache.set, key, value, timeout=timeout)
+        self._call("set", key, value, timeout=timeout)
 
     def add(self, key: str, value: Any, timeout: float | None) -> bool:
-        return bool(self._call(self.cache.add, key, value, timeout=timeout))
+        return bool(self._call("add", key, value, timeout=timeout))
 
     def delete(self, key: str) -> None:
-        self._call(self.cache.delete, key)
+        self._call("delete", key)
 
     def once(
         self,
@@ -110,35 +146,68 @@ class SharedCache:
         lock expires after ``lock_timeout``. Without a working cache each process works on its own.
         """
         deadline = time.monotonic() + wait
-        token = uuid.uuid4().hex
-        locked = False
+        release: Callable[[], None] | None = None
         while True:
             result = done()
             if result is not None:
                 return result
             try:
-                locked = self.add(lock_key, token, lock_timeout)
+                release = self._try_lock(lock_key, lock_timeout)
             except CacheUnavailableError:
                 break
-            if locked or time.monotonic() >= deadline:
+            if release is not None or time.monotonic() >= deadline:
                 break
             time.sleep(poll)
         try:
-            if locked:
+            if release is not None:
                 # The previous holder may have finished between our last look and taking the lock.
                 result = done()
                 if result is not None:
                     return result
             return work()
         finally:
-            if locked:
-                self._release(lock_key, token)
+            if release is not None:
+                release()
 
-    def _release(self, lock_key: str, token: str) -> None:
-        # Not atomic, but deleting a lock that expired and was taken by another process costs at most
-        # one more run of the work somewhere.
-        try:
-            if self.get(lock_key) == token:
-                self.delete(lock_key)
-        except CacheUnavailableError:
-            pass  # the lock expires by itself
+    def _try_lock(self, lock_key: str, timeout: int) -> Callable[[], None] | None:
+        """Take the lock if free: returns how to release it, or None when another holder has it."""
+        cache = self.cache
+        if isinstance(cache, FileBasedCache):
+            return _try_file_lock(self._lock_path(lock_key))
+        token = uuid.uuid4().hex
+        if not self.add(lock_key, token, timeout):
+            return None
+
+        def release() -> None:
+            # Not atomic, but deleting a lock that expired and was taken by another process costs at
+            # most one more run of the work somewhere.
+            try:
+                if self.get(lock_key) == token:
+                    self.delete(lock_key)
+            except CacheUnavailableError:
+                pass  # the lock expires by itself
+
+        return release
+
+    def _lock_path(self, lock_key: str) -> Path:
+        # FileBasedCache's add() checks, then writes: not atomic. Its directory is on this machine, so
+        # an OS file lock (released by the OS if the holder dies) does the job instead.
+        name = hashlib.sha256(self.cache.make_key(lock_key).encode()).hexdigest()[:32]
+        return Path(settings.CACHES[self.name]["LOCATION"]).resolve() / f"{name}.lock"
+
+
+def _try_file_lock(path: Path) -> Callable[[], None] | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = path.open("a+b")
+    except OSError as exc:
+        raise CacheUnavailableError(str(path)) from exc
+    if not locks.lock(f, locks.LOCK_EX | locks.LOCK_NB):
+        f.close()
+        return None
+
+    def release() -> None:
+        locks.unlock(f)
+        f.close()
+
+    return release
