@@ -30,6 +30,7 @@ from b2sdk.v2.exception import MissingAccountData, NonExistentBucket
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
+from .buckets import creation_arguments
 from .cache_account_info import DjangoCacheAccountInfo
 from .metadata import MetadataMemo
 from .options import StorageOptions
@@ -86,7 +87,8 @@ class B2Connection:
             self.realm, self._key_id, self._key = options.realm, options.application_key_id, options.application_key
         self.account_info = self._make_account_info(options.account_info)
         api_config = B2HttpApiConfig()
-        if simulator is not None:
+        in_process = simulator is not None and simulator.in_process
+        if in_process:
             from .testing.simulator import RealisticRawSimulator
 
             api_config = B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
@@ -96,7 +98,8 @@ class B2Connection:
             api_config=api_config,
             max_upload_workers=UPLOAD_THREADS,
         )
-        if simulator is not None:
+        if in_process:
+            assert simulator is not None
             self.api.session.raw_api = simulator.raw
         if isinstance(self.account_info, DjangoCacheAccountInfo):
             self.account_info.authorizer = self._authorize
@@ -158,7 +161,7 @@ class B2Connection:
             except NonExistentBucket:
                 if create_details is None and self.simulator is None:
                     raise
-                details = {"bucket_type": "allPrivate", **(create_details or {})}
+                details = creation_arguments(create_details)
                 logger.info("django-backblaze-b2: creating bucket %s (%s)", name, details["bucket_type"])
                 bucket = self.api.create_bucket(name, **details)
             if bucket.type_:

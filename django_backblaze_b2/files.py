@@ -17,6 +17,7 @@ from typing import IO, Any, Protocol
 from django.core.files.base import File
 
 from .metadata import FileMetadata
+from .streams import PositionedReader
 
 SPOOL_MAX_MEMORY = 4 * 1024 * 1024
 READ_BUFFER_SIZE = 1024 * 1024
@@ -34,14 +35,13 @@ class RemoteFile(Protocol):
     def upload(self, content: Any) -> FileMetadata: ...
 
 
-class RangeReader(io.RawIOBase):
+class RangeReader(PositionedReader):
     """Reads a B2 file from any position, one download per contiguous run of reads."""
 
     def __init__(self, remote: RemoteFile, size: int | None = None) -> None:
         super().__init__()
         self._remote = remote
         self._size = size
-        self._position = 0
         self._response: Any = None
 
     @property
@@ -50,30 +50,11 @@ class RangeReader(io.RawIOBase):
             self._size = self._remote.metadata().size
         return self._size
 
-    def readable(self) -> bool:
-        return True
+    def _end(self) -> int:
+        return self.size
 
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            position = offset
-        elif whence == io.SEEK_CUR:
-            position = self._position + offset
-        elif whence == io.SEEK_END:
-            position = self.size + offset
-        else:
-            raise ValueError(f"invalid whence ({whence})")
-        if position < 0:
-            raise ValueError(f"negative seek position {position}")
-        if position != self._position:
-            self._close_response()
-            self._position = position
-        return position
+    def _moved(self) -> None:
+        self._close_response()
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if not len(buffer) or (self._size is not None and self._position >= self._size):

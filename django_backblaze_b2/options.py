@@ -18,6 +18,8 @@ from typing import Any, Literal, Union
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypedDict
 
+from . import buckets, encryption, expiring_links, upload_headers
+
 
 class ProxiedBucketNames(TypedDict, total=False):
     public: str | None
@@ -64,6 +66,13 @@ class PossibleB2StorageOptions(TypedDict, total=False):
     # New in this library
     location: str
     simulator: bool
+    # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
+    url_expiry: int | None
+    url_expiry_scope: Literal["file", "folder", "location"]
+    proxy_redirect_expiry: int | None
+    server_side_encryption: dict[str, Any] | None
+    default_upload_headers: dict[str, str]
+    upload_headers_function: Any
 
 
 class BackblazeB2StorageOptions(TypedDict):
@@ -82,10 +91,17 @@ class BackblazeB2StorageOptions(TypedDict):
     default_file_info: dict[str, Any]
     location: str
     simulator: bool
+    # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
+    url_expiry: int | None
+    url_expiry_scope: Literal["file", "folder", "location"]
+    proxy_redirect_expiry: int | None
+    server_side_encryption: dict[str, Any] | None
+    default_upload_headers: dict[str, str]
+    upload_headers_function: Any
 
 
 DEFAULT_ACCOUNT_INFO_CACHE = "django-backblaze-b2"
-SECRET_OPTIONS = frozenset({"application_key", "application_key_id"})
+SECRET_OPTIONS = frozenset({"application_key", "application_key_id", "server_side_encryption"})
 _UNSET = "you must set this value yourself"
 
 
@@ -108,11 +124,17 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
         "default_file_info": {},
         "location": "",
         "simulator": False,
+        "url_expiry": None,
+        "url_expiry_scope": "folder",
+        "proxy_redirect_expiry": None,
+        "server_side_encryption": None,
+        "default_upload_headers": {},
+        "upload_headers_function": None,
     }
 
 
 # Options whose dict values are merged key by key across sources rather than replaced.
-_MERGED_DICTS = frozenset({"specific_bucket_names", "default_file_info"})
+_MERGED_DICTS = frozenset({"specific_bucket_names", "default_file_info", "default_upload_headers"})
 _ROUTES = ("public", "logged_in", "staff")
 
 
@@ -135,6 +157,12 @@ class StorageOptions:
     non_existent_bucket_details: Mapping[str, Any] | None
     default_file_info: Mapping[str, str]
     simulator: bool
+    url_expiry: int | None
+    url_expiry_scope: expiring_links.Scope
+    proxy_redirect_expiry: int | None
+    server_side_encryption: encryption.ServerSideEncryption | None
+    default_upload_headers: Mapping[str, str]  # as b2sdk upload arguments: {"cache_control": ...}
+    upload_headers_function: str | upload_headers.HeadersFunction | None
 
     @property
     def has_credentials(self) -> bool:
@@ -257,9 +285,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
             raise ImproperlyConfigured("django-backblaze-b2 option 'cdn_config' needs 'base_url', a URL string.")
         cdn = {"base_url": cdn["base_url"], "include_bucket_url_segments": bool(cdn.get("include_bucket_url_segments"))}
 
-    details = merged["non_existent_bucket_details"]
-    if details is not None:
-        _expect(details, Mapping, "non_existent_bucket_details", "a dict of b2sdk create_bucket arguments")
+    details = buckets.validated_details(merged["non_existent_bucket_details"])
 
     file_info = merged["default_file_info"] or {}
     _expect(file_info, Mapping, "default_file_info", "a dict of file info names to string values")
@@ -277,7 +303,47 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         forbid_file_property_caching=merged["forbid_file_property_caching"],
         specific_bucket_names={route: specific.get(route) for route in _ROUTES},
         cdn_config=cdn,
-        non_existent_bucket_details=dict(details) if details is not None else None,
+        non_existent_bucket_details=details,
         default_file_info={str(k): str(v) for k, v in file_info.items()},
         simulator=merged["simulator"],
+        **_feature_options(merged, location),
     )
+
+
+def _feature_options(merged: dict[str, Any], location: str) -> dict[str, Any]:
+    """Expiring links, server-side encryption and upload headers, and the combinations that cannot work."""
+    expiries: dict[str, int | None] = {}
+    for name in ("url_expiry", "proxy_redirect_expiry"):
+        try:
+            expiries[name] = (
+                None if merged[name] is None else expiring_links.validated_seconds(merged[name], repr(name))
+            )
+        except ValueError as error:
+            raise ImproperlyConfigured(f"django-backblaze-b2 option {error}") from None
+    scope = merged["url_expiry_scope"]
+    if scope not in expiring_links.SCOPES:
+        raise ImproperlyConfigured(
+            f"django-backblaze-b2 option 'url_expiry_scope' must be 'folder' (the default), 'file' or "
+            f"'location', not {scope!r}."
+        )
+    if scope == "location" and not location:
+        raise ImproperlyConfigured(
+            "django-backblaze-b2 option 'url_expiry_scope' is 'location' but there is no 'location': a link "
+            "would open every file in the bucket. Set 'location', or use scope 'folder' or 'file'."
+        )
+    sse = encryption.parse(merged["server_side_encryption"])
+    if sse is not None and sse.customer_key:
+        linked = [name for name, seconds in expiries.items() if seconds is not None]
+        if linked:
+            raise ImproperlyConfigured(
+                f"django-backblaze-b2 option(s) {', '.join(map(repr, linked))}: {expiring_links.CUSTOMER_KEY_LINKS}"
+            )
+    return {
+        **expiries,
+        "url_expiry_scope": scope,
+        "server_side_encryption": sse,
+        "default_upload_headers": upload_headers.validated_headers(
+            merged["default_upload_headers"] or {}, "django-backblaze-b2 option 'default_upload_headers'"
+        ),
+        "upload_headers_function": upload_headers.validated_function(merged["upload_headers_function"]),
+    }

@@ -8,23 +8,27 @@ the small ``_b2_*`` methods or in those modules, so call budgets can be read off
 from __future__ import annotations
 
 import logging
-import mimetypes
+import pathlib
+import posixpath
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import django
 from b2sdk.v2 import Bucket
 from b2sdk.v2.exception import FileNotPresent
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import Storage
+from django.core.files.utils import validate_file_name
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
-from . import names, upload
+from . import expiring_links, names, upload, upload_headers
 from .connection import B2Connection, connection_for
+from .encryption import decryption_errors
 from .files import B2File
 from .metadata import FileMetadata, MetadataMemo
 from .options import SECRET_OPTIONS, PossibleB2StorageOptions, StorageOptions, resolve
@@ -55,6 +59,7 @@ class BackblazeB2Storage(Storage):
 
             raise ImproperlyConfigured("Give django-backblaze-b2 options as keyword arguments or as opts=, not both.")
         constructor_options = dict(opts) if opts is not None else given
+        self._keep_secrets_out_of_migrations()
         self._check_constructor_options(constructor_options)
         self.options: StorageOptions = resolve(constructor_options, route=self.route)
         if self.options.authorize_on_init:
@@ -62,16 +67,16 @@ class BackblazeB2Storage(Storage):
             if self.options.validate_on_init:
                 self.bucket  # noqa: B018 - looks the bucket up (or creates it) now
 
-    def _check_constructor_options(self, options: dict[str, Any]) -> None:
-        """Subclasses refuse options that must come from settings."""
-
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
-        # Credentials passed as keyword arguments must never be written into migrations.
-        path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+    def _keep_secrets_out_of_migrations(self) -> None:
+        # @deconstructible records the constructor's arguments for migrations; drop credentials.
+        args, kwargs = getattr(self, "_constructor_args", ((), {}))
         kwargs = {key: value for key, value in kwargs.items() if key not in SECRET_OPTIONS}
         if isinstance(kwargs.get("opts"), dict):
             kwargs["opts"] = {key: value for key, value in kwargs["opts"].items() if key not in SECRET_OPTIONS}
-        return path, args, kwargs
+        self._constructor_args = (args, kwargs)
+
+    def _check_constructor_options(self, options: dict[str, Any]) -> None:
+        """Subclasses refuse options that must come from settings."""
 
     # -- B2 plumbing --------------------------------------------------------------------------------
 
@@ -133,12 +138,53 @@ class BackblazeB2Storage(Storage):
         return _Remote(self, self._key(name))
 
     def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
-        """Keyword arguments for b2sdk's upload of ``name``: content type and file info.
+        """Keyword arguments for b2sdk's upload of ``name``: content type, file info and the headers B2
+        serves the file with (``cache_control``, ``content_disposition``, ``content_encoding``,
+        ``content_language``, ``expires``).
 
-        Override to set per-file metadata.
+        Override to set per-file metadata (call ``super()`` and change the dict). Encryption is added
+        after this hook, from the ``server_side_encryption`` option, so an override cannot lose it.
         """
-        content_type = getattr(content, "content_type", None) or mimetypes.guess_type(name)[0]
-        return {"content_type": content_type, "file_info": dict(self.options.default_file_info) or None}
+        return upload_headers.upload_arguments(
+            name,
+            content,
+            default_headers=self.options.default_upload_headers,
+            function=self.options.upload_headers_function,
+            file_info=self.options.default_file_info,
+        )
+
+    def _encryption_arguments(self, direction: Literal["read", "write"]) -> dict[str, Any]:
+        """``encryption=`` for b2sdk reads or writes; nothing (the bucket's default) without the option."""
+        sse = self.options.server_side_encryption
+        if sse is None:
+            return {}
+        setting = sse.for_write() if direction == "write" else sse.for_read()
+        return {} if setting is None else {"encryption": setting}
+
+    def copy(self, name: str, new_name: str) -> str:
+        """Copy ``name`` to ``new_name`` inside B2 (no bytes pass through this process), with its
+        content type, headers and file info; both are encrypted as this storage says. Returns ``new_name``.
+        """
+        source = self.get_file_metadata(name)  # fresh: a remembered file id may be an overwritten version
+        self._copy_version(source, self._key(new_name))
+        return new_name
+
+    def _copy_version(self, source: FileMetadata, target_key: str) -> FileMetadata:
+        """Server-side copy of one file version to ``target_key``, encrypted as this storage says."""
+        read = self._encryption_arguments("read").get("encryption")
+        write = self._encryption_arguments("write").get("encryption")
+        with decryption_errors(source.key, self.options.server_side_encryption):
+            copied = self.bucket.copy(
+                source.file_id,
+                target_key,
+                length=source.size,
+                source_encryption=read,
+                destination_encryption=write,
+            )
+        metadata = FileMetadata.from_version(copied)
+        if self._memo is not None:
+            self._memo.forget(self.options.bucket, target_key)
+        return metadata
 
     # -- Django's Storage contract -----------------------------------------------------------------
 
@@ -154,8 +200,41 @@ class BackblazeB2Storage(Storage):
 
     def _save(self, name: str, content: Any) -> str:
         remote = self._remote(name)
-        remote.upload(content, options=self.get_upload_options(name, content))
-        return name
+        uploaded = remote.upload(content, options=self.get_upload_options(name, content))
+        if self.options.allow_file_overwrites:
+            return name
+        return self._settle_name_race(name, uploaded)
+
+    def _settle_name_race(self, name: str, ours: FileMetadata) -> str:
+        """Keep a concurrent save of the same name from silently replacing another.
+
+        B2 has no create-if-absent, so two saves can both find a name free and both upload it.
+        After uploading, list the name's live versions (one class C call): the earliest upload keeps
+        the name, and a later one moves itself, server-side, to a fresh name.
+        """
+        bucket = self.bucket
+        live = []
+        for version in bucket.list_file_versions(ours.key, fetch_count=10):
+            if version.action == "hide":
+                break
+            if version.action == "upload":
+                live.append(version)
+            if len(live) >= 10:
+                break
+        if not live or live[-1].id_ == ours.file_id or all(v.id_ != ours.file_id for v in live):
+            return name
+        new_name = self.get_available_name(name)
+        new_key = self._key(new_name)
+        logger.warning(
+            "django-backblaze-b2: another save took %r at the same moment; this one is stored as %r.",
+            name,
+            new_name,
+        )
+        self._copy_version(ours, new_key)
+        bucket.delete_file_version(ours.file_id, ours.key)
+        if self._memo is not None:
+            self._memo.forget(self.options.bucket, ours.key)
+        return new_name
 
     def delete(self, name: str) -> None:
         """Delete every version of ``name``, so an overwritten file never comes back. Missing is fine."""
@@ -198,14 +277,33 @@ class BackblazeB2Storage(Storage):
     def size(self, name: str) -> int:
         return self._metadata(name).size
 
-    def url(self, name: str | None) -> str:
+    def url(self, name: str | None, expire: int | None = None) -> str:
+        """The file's URL; with ``expire`` (seconds), a direct B2 link that stops working after that long."""
         if not name:
             raise ValueError("A file name is needed to build a URL.")
+        if expire is not None:
+            return self.expiring_url(name, expire)
         return self._url(name)
 
     def _url(self, name: str) -> str:
-        """The direct B2 download URL (works for public buckets)."""
+        """The direct B2 download URL: expiring when ``url_expiry`` is set, else plain (public buckets)."""
+        if self.options.url_expiry is not None:
+            return self.expiring_url(name, self.options.url_expiry)
         return self.b2_url(name)
+
+    def expiring_url(self, name: str, seconds: int) -> str:
+        """A direct B2 link to ``name`` carrying a download authorization valid for ``seconds``.
+
+        The token opens only names under the ``url_expiry_scope`` prefix (never wider than this
+        storage's ``location``) and is shared by every link under that prefix until close to expiry,
+        so a page of links costs one B2 call. On a public bucket the token changes nothing.
+        """
+        seconds = expiring_links.validated_seconds(seconds, "The link's lifetime (expire)")
+        expiring_links.refuse_customer_key(self)
+        key = self._key(name)
+        prefix = expiring_links.scope_prefix(key, self.options.location, self.options.url_expiry_scope)
+        token = expiring_links.authorizations_for(self._connection).token(self.bucket, prefix, seconds)
+        return f"{self.b2_url(name)}?Authorization={quote(token, safe='')}"
 
     def b2_url(self, name: str) -> str:
         """``{download_url}/file/{bucket}/{name}``, percent-encoded; no B2 call once authorized."""
@@ -235,18 +333,40 @@ class BackblazeB2Storage(Storage):
     # -- overwriting ---------------------------------------------------------------------------------
 
     def is_name_available(self, name: str, max_length: int | None = None) -> bool:
-        """Django 5.1+: with ``allow_file_overwrites`` any name that fits is available."""
-        exceeds = max_length is not None and len(name) > max_length
-        if self.options.allow_file_overwrites:
-            return not exceeds
-        return not exceeds and not self.exists(name)
+        """Django 5.1+: with ``allow_file_overwrites`` any name that fits is available.
+
+        Otherwise the name is free when no file has it (one HEAD); a folder of that name does not
+        matter, B2 keeps both apart.
+        """
+        if max_length is not None and len(name) > max_length:
+            return False
+        return self.options.allow_file_overwrites or self._b2_metadata(self._key(name)) is None
 
     if django.VERSION < (5, 1):
 
         def get_available_name(self, name: str, max_length: int | None = None) -> str:
-            if self.options.allow_file_overwrites and (max_length is None or len(name) <= max_length):
-                return name
-            return super().get_available_name(name, max_length)
+            # Django 4.2 loops on exists(); this is 5.1's loop on is_name_available().
+            name = str(name).replace("\\", "/")
+            dir_name, file_name = posixpath.split(name)
+            if ".." in dir_name.split("/"):
+                raise SuspiciousFileOperation(f"Detected path traversal attempt in '{dir_name}'")
+            validate_file_name(file_name)
+            file_ext = "".join(pathlib.PurePath(file_name).suffixes)
+            file_root = file_name[: len(file_name) - len(file_ext)] if file_ext else file_name
+            while not self.is_name_available(name, max_length=max_length):
+                name = posixpath.join(dir_name, self.get_alternative_name(file_root, file_ext))
+                if max_length is None:
+                    continue
+                truncation = len(name) - max_length
+                if truncation > 0:
+                    file_root = file_root[:-truncation]
+                    if not file_root:
+                        raise SuspiciousFileOperation(
+                            f'Storage can not find an available filename for "{name}". Please make sure '
+                            'that the corresponding file field allows sufficient "max_length".'
+                        )
+                    name = posixpath.join(dir_name, self.get_alternative_name(file_root, file_ext))
+            return name
 
     def __repr__(self) -> str:
         location = f", location={self.options.location!r}" if self.options.location else ""
@@ -267,8 +387,12 @@ class _Remote:
         return metadata
 
     def download(self, range_: tuple[int, int] | None) -> Any:
+        storage = self.storage
         try:
-            return self.storage.bucket.download_file_by_name(self.key, range_=range_)
+            with decryption_errors(self.key, storage.options.server_side_encryption):
+                return storage.bucket.download_file_by_name(
+                    self.key, range_=range_, **storage._encryption_arguments("read")
+                )
         except FileNotPresent:
             raise FileNotFoundError(f"No file named {self.key!r} in B2.") from None
 
@@ -276,6 +400,7 @@ class _Remote:
         storage = self.storage
         if options is None:
             options = storage.get_upload_options(names.from_key(storage.options.location, self.key), content)
+        options = {**options, **storage._encryption_arguments("write")}
         version = upload.upload(storage.bucket, self.key, content, options)
         metadata = FileMetadata.from_version(version)
         if storage._memo is not None:

@@ -22,6 +22,8 @@ from typing import IO, Any
 
 from b2sdk.v2 import Bucket, UploadSourceStream
 
+from .streams import PositionedReader
+
 UNBOUND_BUFFER_SIZE = 8 * 1024 * 1024  # two of these at most in memory; B2 wants parts >= 5 MB
 TEXT_ENCODING = "utf-8"
 
@@ -37,10 +39,14 @@ def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, 
             _EncodedText(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options
         )
     if _seekable(stream):
+        position = stream.tell()
         length = _length(stream)
         lock = threading.Lock()
         source = UploadSourceStream(lambda: _StreamView(stream, lock), stream_length=length)
-        return bucket.upload(source, key, **upload_options)
+        try:
+            return bucket.upload(source, key, **upload_options)
+        finally:
+            stream.seek(position)  # leave the caller's file as we found it
     return bucket.upload_unbound_stream(_Unclosable(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
 
 
@@ -81,7 +87,7 @@ def _length(stream: IO[Any]) -> int:
         stream.seek(position)
 
 
-class _StreamView(io.RawIOBase):
+class _StreamView(PositionedReader):
     """An independent read position over a shared seekable stream.
 
     b2sdk opens the source once per part and may read parts from several threads; each view seeks
@@ -92,26 +98,10 @@ class _StreamView(io.RawIOBase):
         super().__init__()
         self._stream = stream
         self._lock = lock
-        self._position = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            self._position = offset
-        elif whence == io.SEEK_CUR:
-            self._position += offset
-        else:
-            with self._lock:
-                self._position = self._stream.seek(0, io.SEEK_END) + offset
-        return self._position
+    def _end(self) -> int:
+        with self._lock:
+            return self._stream.seek(0, io.SEEK_END)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         with self._lock:

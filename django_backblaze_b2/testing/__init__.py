@@ -37,17 +37,46 @@ __all__ = ["MB", "CallLog", "SimulatedB2", "current_simulator", "simulated_b2", 
 
 
 class SimulatedB2:
-    """One simulated B2 cloud: its own account, buckets, files and call counts."""
+    """One simulated B2 cloud: its own account, buckets, files and call counts.
 
-    def __init__(self, *, recommended_part_size: int = 100 * MB) -> None:
-        self.raw = RealisticRawSimulator(recommended_part_size=recommended_part_size)
-        self.key_id, self.key = self.raw.create_account()
-        # A realm of its own keeps cached authorizations of different simulators apart.
-        self.realm = f"http://simulated-b2-{uuid.uuid4().hex[:12]}.invalid"
+    In process (the default), b2sdk calls the simulator directly. With ``served=True`` the same
+    simulator sits behind the local B2 server (:mod:`.server`) on 127.0.0.1, and every call takes
+    b2sdk's real HTTP path: streaming, retries, re-authorization, enforced download authorization.
+    """
+
+    def __init__(self, *, recommended_part_size: int = 100 * MB, served: bool = False) -> None:
+        self.server: Any = None
+        if served:
+            from .server import LocalB2Server
+
+            self.server = LocalB2Server(recommended_part_size=recommended_part_size).start()
+            self.raw = self.server.simulator
+            self.key_id, self.key, self.realm = self.server.key_id, self.server.key, self.server.realm
+        else:
+            self.raw = RealisticRawSimulator(recommended_part_size=recommended_part_size)
+            self.key_id, self.key = self.raw.create_account()
+            # A realm of its own keeps cached authorizations of different simulators apart.
+            self.realm = f"http://simulated-b2-{uuid.uuid4().hex[:12]}.invalid"
+
+    @property
+    def in_process(self) -> bool:
+        return self.server is None
 
     @property
     def calls(self) -> CallLog:
-        return self.raw.call_log
+        return self.raw.call_log if self.server is None else self.server.calls  # type: ignore[no-any-return]
+
+    def expire_tokens(self) -> None:
+        """Make every authorization token invalid, as B2 does after 24 hours."""
+        if self.server is not None:
+            self.server.faults.expire_tokens()
+        else:
+            for token in list(self.raw.auth_token_to_key):
+                self.raw.expire_auth_token(token)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
 
     @property
     def recommended_part_size(self) -> int:
@@ -56,8 +85,11 @@ class SimulatedB2:
     def api(self) -> B2Api:
         """A separate, authorized ``B2Api`` on this simulated B2 (for test set-up and inspection)."""
         info = InMemoryAccountInfo()
-        api = B2Api(info, api_config=B2HttpApiConfig(_raw_api_class=RealisticRawSimulator))
-        api.session.raw_api = self.raw
+        if self.server is not None:
+            api = B2Api(info)
+        else:
+            api = B2Api(info, api_config=B2HttpApiConfig(_raw_api_class=RealisticRawSimulator))
+            api.session.raw_api = self.raw
         api.authorize_account(self.realm, self.key_id, self.key)
         return api
 
@@ -105,12 +137,15 @@ def current_simulator() -> SimulatedB2:
 
 
 @contextmanager
-def simulated_b2(*, recommended_part_size: int = 100 * MB) -> Iterator[SimulatedB2]:
-    """A fresh simulated B2 that every ``simulator: True`` storage uses inside the block."""
+def simulated_b2(*, recommended_part_size: int = 100 * MB, served: bool = False) -> Iterator[SimulatedB2]:
+    """A fresh simulated B2 that every ``simulator: True`` storage uses inside the block.
+
+    ``served=True`` puts it behind a local B2 server thread, so the storages talk HTTP to it.
+    """
     from ..connection import forget_connections
 
     global _current
-    fresh = SimulatedB2(recommended_part_size=recommended_part_size)
+    fresh = SimulatedB2(recommended_part_size=recommended_part_size, served=served)
     with _lock:
         previous, _current = _current, fresh
     forget_connections()
@@ -120,3 +155,4 @@ def simulated_b2(*, recommended_part_size: int = 100 * MB) -> Iterator[Simulated
         with _lock:
             _current = previous
         forget_connections()
+        fresh.close()

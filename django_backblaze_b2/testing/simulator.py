@@ -134,6 +134,20 @@ def _epoch_millis() -> Iterator[int]:
         yield last
 
 
+def _start_within_prefix(start_file_name: str | None, prefix: str | None) -> str | None:
+    """Where a listing starts so it only walks names under ``prefix``; None: nothing to list.
+
+    Without a prefix this is ``start_file_name`` or ``""`` (the beginning of the bucket).
+    """
+    if not prefix:
+        return start_file_name or ""
+    if not start_file_name or start_file_name < prefix:
+        return prefix
+    if start_file_name.startswith(prefix):
+        return start_file_name
+    return None  # starts past every name under the prefix
+
+
 class RealisticBucketSimulator(BucketSimulator):  # type: ignore[misc]
     FIRST_FILE_NUMBER = 999_999_999_999  # file ids count down; twelve digits keep them sorting right
     FIRST_FILE_ID = str(FIRST_FILE_NUMBER)
@@ -143,6 +157,35 @@ class RealisticBucketSimulator(BucketSimulator):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.upload_url_counter = itertools.count()
         self.upload_timestamp_counter = _epoch_millis()
+
+    def list_file_names(
+        self,
+        account_auth_token: str,
+        start_file_name: str | None = None,
+        max_file_count: int | None = None,
+        prefix: str | None = None,
+    ) -> Any:
+        # Real B2 starts a listing with a prefix at the prefix; the simulator starts at the first
+        # name in the bucket and stops at the first one outside the prefix (so it returns nothing).
+        start_file_name = _start_within_prefix(start_file_name, prefix)
+        if start_file_name is None:
+            return {"files": [], "nextFileName": None}
+        return super().list_file_names(account_auth_token, start_file_name, max_file_count, prefix)
+
+    def list_file_versions(
+        self,
+        account_auth_token: str,
+        start_file_name: str | None = None,
+        start_file_id: str | None = None,
+        max_file_count: int | None = None,
+        prefix: str | None = None,
+    ) -> Any:
+        adjusted = _start_within_prefix(start_file_name, prefix)
+        if adjusted is None:
+            return {"files": [], "nextFileName": None, "nextFileId": None}
+        if adjusted != start_file_name:
+            start_file_id = None
+        return super().list_file_versions(account_auth_token, adjusted, start_file_id, max_file_count, prefix)
 
     def get_file_info_by_name(self, account_auth_token: str, file_name: str) -> Any:
         # Real B2 answers HEAD of a hidden file with 404; the simulator returns the hide marker.

@@ -1,0 +1,155 @@
+"""Expiring links to files in private buckets: B2 download authorizations, scoped and reused.
+
+A link is the file's direct B2 URL plus ``?Authorization=<token>``; the token comes from
+``b2_get_download_authorization`` (a paid class C call) and opens every file whose name starts with
+the token's prefix, until it expires. So tokens are:
+
+- scoped to a prefix never wider than the storage's ``location`` + "/" (see :func:`scope_prefix`);
+- reused, process-wide and across threads, while they have most of their life left: rendering a page
+  of 100 links in one folder costs one call, not 100.
+
+A reused token has already aged, so a link is valid for between ``seconds - reuse_window(seconds)``
+and ``seconds`` (never longer than asked).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse, HttpResponseRedirect
+
+if TYPE_CHECKING:
+    from .storage import BackblazeB2Storage
+
+MIN_SECONDS = 1
+MAX_SECONDS = 604_800  # 7 days, B2's limit
+MAX_REUSE_WINDOW = 3600
+Scope = Literal["file", "folder", "location"]
+SCOPES: tuple[Scope, ...] = ("file", "folder", "location")
+
+
+def validated_seconds(value: Any, what: str) -> int:
+    """A link lifetime in whole seconds, 1 s to 7 days; ``ValueError`` saying which bound was crossed."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be a whole number of seconds, not {type(value).__name__}.")
+    if not MIN_SECONDS <= value <= MAX_SECONDS:
+        raise ValueError(
+            f"{what} must be between {MIN_SECONDS} second and {MAX_SECONDS} seconds (7 days, B2's limit), not {value}."
+        )
+    return value
+
+
+def reuse_window(seconds: int) -> int:
+    """How long a token may be handed out after it was issued: a tenth of its life, at most an hour."""
+    return min(seconds // 10, MAX_REUSE_WINDOW)
+
+
+def scope_prefix(key: str, location: str, scope: Scope) -> str:
+    """The narrowest prefix for ``scope`` that covers ``key``, never wider than ``location`` + "/".
+
+    - ``"file"``: the key itself (a name prefix: it also opens ``key`` + anything, e.g. ``a.pdf.bak``);
+    - ``"folder"``: the key's folder + "/", or the key itself for a file at the top of a storage with
+      no location (its folder would be the whole bucket);
+    - ``"location"``: ``location`` + "/" (start-up refuses this scope without a location).
+    """
+    folder_prefix = f"{location}/" if location else ""
+    if scope == "location" and location:
+        return folder_prefix
+    if scope == "folder":
+        folder, _, _ = key.rpartition("/")
+        if folder and len(folder) >= len(location):
+            return f"{folder}/"
+    return key
+
+
+class DownloadAuthorizations:
+    """Download-authorization tokens by (bucket id, prefix, lifetime), reused until close to expiry."""
+
+    def __init__(self, max_entries: int = 1024, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_entries = max_entries
+        self._clock = clock
+        self._tokens: OrderedDict[tuple[str, str, int], tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        # One lock per key while its token is being fetched, so concurrent renders make one call.
+        self._fetching: dict[tuple[str, str, int], threading.Lock] = {}
+
+    def token(self, bucket: Any, prefix: str, seconds: int) -> str:
+        entry_key = (str(bucket.id_), prefix, seconds)
+        token = self._fresh(entry_key)
+        if token is not None:
+            return token
+        with self._lock:
+            fetch_lock = self._fetching.setdefault(entry_key, threading.Lock())
+        with fetch_lock:
+            token = self._fresh(entry_key)
+            if token is not None:
+                return token
+            issued = self._clock()  # before the call: the token's life starts no earlier than this
+            token = str(bucket.get_download_authorization(prefix, seconds))
+            with self._lock:
+                self._tokens[entry_key] = (issued + reuse_window(seconds), token)
+                self._tokens.move_to_end(entry_key)
+                while len(self._tokens) > self.max_entries:
+                    self._tokens.popitem(last=False)
+                self._fetching.pop(entry_key, None)
+            return token
+
+    def _fresh(self, entry_key: tuple[str, str, int]) -> str | None:
+        with self._lock:
+            entry = self._tokens.get(entry_key)
+            if entry is None:
+                return None
+            reusable_until, token = entry
+            if self._clock() >= reusable_until:
+                del self._tokens[entry_key]
+                return None
+            self._tokens.move_to_end(entry_key)
+            return token
+
+
+# One token cache per shared connection (that is, per account and process); it goes with the connection.
+_caches: weakref.WeakKeyDictionary[Any, DownloadAuthorizations] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def authorizations_for(connection: Any) -> DownloadAuthorizations:
+    with _caches_lock:
+        cache = _caches.get(connection)
+        if cache is None:
+            cache = _caches[connection] = DownloadAuthorizations()
+        return cache
+
+
+def refuse_customer_key(storage: BackblazeB2Storage) -> None:
+    encryption = storage.options.server_side_encryption
+    if encryption is not None and encryption.customer_key:
+        raise ImproperlyConfigured(CUSTOMER_KEY_LINKS)
+
+
+CUSTOMER_KEY_LINKS = (
+    "Files encrypted with a customer key (server_side_encryption mode 'SSE-C') cannot be reached through "
+    "links: B2 needs the key with every download and a link must not carry it. Serve them through the "
+    "proxy views (without 'proxy_redirect_expiry'), or use mode 'SSE-B2'."
+)
+
+
+def redirect_response(storage: BackblazeB2Storage, name: str) -> HttpResponse | None:
+    """For a proxy view, after its permission check: a 302 to a short-lived link, or None to stream.
+
+    None unless the storage's ``proxy_redirect_expiry`` option is set. The response must not be cached
+    anywhere (the link is for this user, and expires), hence ``Cache-Control: private, no-store``.
+    """
+    seconds = storage.options.proxy_redirect_expiry
+    if seconds is None:
+        return None
+    response = HttpResponseRedirect(storage.expiring_url(name, seconds))
+    response["Cache-Control"] = "private, no-store"
+    # The link carries a token: don't let the browser pass it on to the next site as a Referer.
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,28 @@
+"""A local B2 server: b2sdk's simulator behind the real B2 native HTTP API, on 127.0.0.1.
+
+``python -m django_backblaze_b2.testing.server --port 8001`` serves it from the command line;
+:class:`LocalB2Server` (a thread) and :class:`ServerProcess` (a child process) from tests. Point b2sdk
+(or the storage) at ``realm="http://127.0.0.1:PORT"`` with the printed key id and key.
+"""
+
+from __future__ import annotations
+
+from .backend import B2Backend
+from .errors import B2ApiError
+from .faults import FaultControl, Faults
+from .handlers import B2HTTPServer, create_server
+from .local import DEFAULT_KEY, DEFAULT_KEY_ID, LocalB2Server, RemoteFaults, ServerProcess
+
+__all__ = [
+    "DEFAULT_KEY",
+    "DEFAULT_KEY_ID",
+    "B2ApiError",
+    "B2Backend",
+    "B2HTTPServer",
+    "FaultControl",
+    "Faults",
+    "LocalB2Server",
+    "RemoteFaults",
+    "ServerProcess",
+    "create_server",
+]

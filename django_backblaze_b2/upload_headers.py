@@ -1,0 +1,112 @@
+"""The HTTP headers B2 serves a file with, chosen when it is uploaded.
+
+B2 stores ``Cache-Control``, ``Content-Disposition``, ``Content-Encoding``, ``Content-Language`` and
+``Expires`` with a file (as ``b2-*`` file info) and sends them back on every download; the content type
+is stored as such. They come from, later ones winning:
+
+1. ``default_upload_headers``: storage-wide, e.g. ``{"Cache-Control": "max-age=86400"}``;
+2. ``upload_headers_function``: a function (or its dotted path) ``f(name, content) -> {header: value}``,
+   for per-file choices such as attachments for exports; it may also set ``Content-Type``;
+3. ``BackblazeB2Storage.get_upload_options(name, content)``, the overridable hook, which gets the
+   result as b2sdk keyword arguments and may change anything.
+
+The content type is the function's ``Content-Type`` if any, else the content's ``content_type``
+attribute (an ``UploadedFile``'s, as the browser sent it), else a guess from the name, else B2's own
+detection (``b2/x-auto``).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+# HTTP header (lower case) -> b2sdk upload keyword argument.
+HEADER_ARGUMENTS = {
+    "cache-control": "cache_control",
+    "content-disposition": "content_disposition",
+    "content-encoding": "content_encoding",
+    "content-language": "content_language",
+    "expires": "expires",
+}
+CONTENT_TYPE = "content-type"
+
+HeadersFunction = Callable[[str, Any], Mapping[str, Any]]
+
+
+def validated_headers(headers: Any, where: str, *, allow_content_type: bool = False) -> dict[str, Any]:
+    """``{header: value}`` with known header names (any case) -> ``{b2sdk argument: value}``."""
+    if not isinstance(headers, Mapping):
+        raise ImproperlyConfigured(
+            f"{where} must be a dict of HTTP headers, such as {{'Cache-Control': 'max-age=60'}}."
+        )
+    known = sorted([*HEADER_ARGUMENTS, *([CONTENT_TYPE] if allow_content_type else [])])
+    arguments: dict[str, Any] = {}
+    for header, value in headers.items():
+        lowered = str(header).lower()
+        if lowered == CONTENT_TYPE and allow_content_type:
+            argument = "content_type"
+        elif lowered in HEADER_ARGUMENTS:
+            argument = HEADER_ARGUMENTS[lowered]
+        else:
+            raise ImproperlyConfigured(
+                f"{where} has header {header!r}, which B2 cannot store with a file. Use one of: "
+                f"{', '.join(h.title() for h in known)}; put other values in 'default_file_info'."
+            )
+        if value is not None and not isinstance(value, str):
+            raise ImproperlyConfigured(
+                f"{where}: the value of {header!r} must be a string, not {type(value).__name__}."
+            )
+        if value:
+            arguments[argument] = value
+    return arguments
+
+
+def validated_function(value: Any) -> str | HeadersFunction | None:
+    """A callable, or a dotted path imported at first upload (the module may import the storage)."""
+    if value is None or callable(value):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str) and "." in value:
+        return value
+    raise ImproperlyConfigured(
+        "django-backblaze-b2 option 'upload_headers_function' must be a function f(name, content) -> "
+        "{header: value}, or its dotted path such as 'myapp.storage.upload_headers'."
+    )
+
+
+def load_function(value: str | HeadersFunction) -> HeadersFunction:
+    if callable(value):
+        return value
+    try:
+        function = import_string(value)
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            f"django-backblaze-b2 option 'upload_headers_function' is {value!r}, which cannot be imported: {error}"
+        ) from error
+    if not callable(function):
+        raise ImproperlyConfigured(f"django-backblaze-b2 option 'upload_headers_function': {value!r} is not callable.")
+    return function  # type: ignore[no-any-return]
+
+
+def upload_arguments(
+    name: str,
+    content: Any,
+    *,
+    default_headers: Mapping[str, Any],
+    function: str | HeadersFunction | None,
+    file_info: Mapping[str, str],
+) -> dict[str, Any]:
+    """b2sdk keyword arguments for uploading ``content`` as ``name``: content type, headers, file info."""
+    arguments: dict[str, Any] = dict(default_headers)
+    if function is not None:
+        returned = load_function(function)(name, content)
+        arguments.update(
+            validated_headers(returned or {}, "the result of 'upload_headers_function'", allow_content_type=True)
+        )
+    if not arguments.get("content_type"):
+        arguments["content_type"] = getattr(content, "content_type", None) or mimetypes.guess_type(name)[0]
+    arguments["file_info"] = dict(file_info) or None
+    return arguments

@@ -1,0 +1,148 @@
+"""Reads fetch only what they need; writes go up in bounded pieces, multi-part when large."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+import pytest
+from django.core.files.base import ContentFile, File
+from django.core.files.uploadedfile import TemporaryUploadedFile
+
+from django_backblaze_b2 import BackblazeB2Storage
+from django_backblaze_b2.testing import SimulatedB2
+
+DATA = os.urandom(3 * 1024 * 1024 + 17)
+
+
+@pytest.fixture
+def stored(b2: SimulatedB2) -> BackblazeB2Storage:
+    storage = BackblazeB2Storage()
+    storage.save("blob.bin", ContentFile(DATA))
+    b2.calls.clear()
+    return storage
+
+
+def test_open_then_close_downloads_nothing(stored: BackblazeB2Storage, b2: SimulatedB2) -> None:
+    stored.open("blob.bin").close()
+    assert b2.calls["b2_download_file_by_name"] == 0
+    assert b2.calls["b2_get_file_info_by_name"] == 1  # open() checks the file exists
+
+
+def test_sequential_reads_use_one_download(stored: BackblazeB2Storage, b2: SimulatedB2) -> None:
+    with stored.open("blob.bin") as f:
+        pieces = [f.read(100_000) for _ in range(5)]
+    assert b"".join(pieces) == DATA[:500_000]
+    assert b2.calls["b2_download_file_by_name"] == 1
+
+
+def test_seek_then_read_fetches_a_range(stored: BackblazeB2Storage, b2: SimulatedB2) -> None:
+    with stored.open("blob.bin") as f:
+        f.seek(2_000_000)
+        assert f.read(10) == DATA[2_000_000:2_000_010]
+        f.seek(-5, io.SEEK_END)
+        assert f.read() == DATA[-5:]
+        f.seek(len(DATA) + 10)
+        assert f.read() == b""
+    assert b2.calls["b2_download_file_by_name"] == 2  # one per contiguous run; reading past the end costs none
+
+
+def test_iteration_and_text_mode(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage()
+    storage.save("lines.txt", ContentFile("première\nseconde\n".encode()))
+    with storage.open("lines.txt", "rb") as f:
+        assert list(f) == ["première\n".encode(), b"seconde\n"]
+    with storage.open("lines.txt", "r") as f:
+        assert f.readline() == "première\n"
+
+
+def test_file_size_without_reading(stored: BackblazeB2Storage, b2: SimulatedB2) -> None:
+    with stored.open("blob.bin") as f:
+        assert f.size == len(DATA)
+    assert b2.calls["b2_download_file_by_name"] == 0
+
+
+def test_write_mode_appends_across_writes_and_uploads_on_close(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage()
+    with storage.open("written.bin", "wb") as f:
+        for _ in range(10):
+            f.write(b"x" * 1000)
+        assert b2.calls["b2_upload_file"] == 0  # nothing goes up until close
+    assert storage.size("written.bin") == 10_000
+    with storage.open("written.txt", "w") as f:
+        f.write("héllo ")
+        f.write("wörld")
+    assert storage.open("written.txt").read() == "héllo wörld".encode()
+
+
+def test_unsupported_modes_are_refused_clearly() -> None:
+    storage = BackblazeB2Storage()
+    storage.save("a.txt", ContentFile(b"x"))
+    for mode in ("ab", "r+", "w+b"):
+        with pytest.raises(ValueError, match="cannot append"):
+            storage.open("a.txt", mode)
+
+
+def test_writing_to_a_file_opened_for_reading_fails() -> None:
+    storage = BackblazeB2Storage()
+    storage.save("a.txt", ContentFile(b"x"))
+    with storage.open("a.txt") as f, pytest.raises(io.UnsupportedOperation):
+        f.write(b"y")
+
+
+LARGE = os.urandom(11 * 1_000_000 + 123)
+
+
+def _sha1(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def test_large_file_from_disk_goes_up_in_parts(small_parts_b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage()
+    upload = TemporaryUploadedFile("large.bin", "application/octet-stream", len(LARGE), None)
+    upload.write(LARGE)
+    upload.seek(0)
+    storage.save("large.bin", upload)
+    upload.close()
+    assert small_parts_b2.calls["b2_start_large_file"] == 1
+    assert small_parts_b2.calls["b2_upload_part"] >= 2
+    with storage.open("large.bin") as f:
+        assert _sha1(f.read()) == _sha1(LARGE)
+
+
+def test_large_in_memory_content_goes_up_in_parts(small_parts_b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage()
+    storage.save("large.bin", ContentFile(LARGE))
+    assert small_parts_b2.calls["b2_upload_part"] >= 2
+    with storage.open("large.bin") as f:
+        f.seek(5_000_000 - 3)
+        assert f.read(6) == LARGE[5_000_000 - 3 : 5_000_000 + 3]
+
+
+def test_large_non_seekable_stream_goes_up_in_parts(small_parts_b2: SimulatedB2) -> None:
+    class Pipe:
+        def __init__(self) -> None:
+            self._stream = io.BytesIO(LARGE)
+
+        def read(self, size: int = -1) -> bytes:
+            return self._stream.read(size)
+
+        def seekable(self) -> bool:
+            return False
+
+    storage = BackblazeB2Storage()
+    storage.save("piped.bin", File(Pipe(), name="piped.bin"))  # type: ignore[arg-type]
+    assert small_parts_b2.calls["b2_upload_part"] >= 2
+    assert storage.size("piped.bin") == len(LARGE)
+    with storage.open("piped.bin") as f:
+        assert _sha1(f.read()) == _sha1(LARGE)
+
+
+def test_large_write_mode_file(small_parts_b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage()
+    with storage.open("export.bin", "wb") as f:
+        for offset in range(0, len(LARGE), 1_000_000):
+            f.write(LARGE[offset : offset + 1_000_000])
+    assert small_parts_b2.calls["b2_upload_part"] >= 2
+    assert storage.size("export.bin") == len(LARGE)
