@@ -21,8 +21,6 @@ from typing import Any
 
 import pytest
 
-from django_backblaze_b2.testing.pytest_plugin import b2  # noqa: F401 (the fixture)
-
 from .backends import CACHE_ALIAS, CacheRouter, CacheUnderTest, Database, FileBased, LocMem, Redis
 
 SHARED_REDIS = ("127.0.0.1", 6379)
