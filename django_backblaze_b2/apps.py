@@ -11,3 +11,4 @@ class DjangoBackblazeB2Config(AppConfig):
 
     def ready(self) -> None:
         from . import checks_buckets  # noqa: F401 - registers the deployment checks of the buckets
+        from .checks_account_info import check_account_info_cache  # noqa: F401 - registers the cache checks
