@@ -127,6 +127,10 @@ class Database(CacheUnderTest):
         with self.connect() as conn:
             return [tuple(row) for row in conn.execute(f'SELECT cache_key, value FROM "{self.config["LOCATION"]}"')]
 
+    def drop_table(self) -> None:
+        with self.connect() as conn:
+            conn.execute(f'DROP TABLE "{self.config["LOCATION"]}"')
+
     def evict_all(self) -> None:
         with self.connect() as conn:
             conn.execute(f'DELETE FROM "{self.config["LOCATION"]}"')
