@@ -31,6 +31,7 @@ from .shared_cache import CacheUnavailableError, SharedCache
 
 T = TypeVar("T")
 
+BUCKET_TYPE_LIFETIME = 3600  # a bucket made public or private in the console is noticed within this
 AUTH_LIFETIME = 23 * 3600  # B2 tokens live 24 hours: authorize again a little before
 LOCK_TIMEOUT = 30  # seconds a dead lock holder can hold the lock
 LOCK_WAIT = 5.0  # seconds to wait for another process's result before doing the work here
@@ -78,6 +79,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         prefix = f"django-backblaze-b2:{KEY_VERSION}:{namespace}"
         self.auth_key = f"{prefix}:auth"
         self.buckets_key = f"{prefix}:buckets"
+        self.bucket_types_key = f"{prefix}:bucket-types"
         self._auth_lock_key = f"{prefix}:lock:authorize"
         self._bucket_lock_prefix = f"{prefix}:lock:bucket:"
         self._local_auth: dict[str, Any] | None = None
@@ -234,7 +236,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         return known is None or (known["account_id"] == account_id and known["realm"] == realm)
 
     def clear(self) -> None:
-        for key in (self.auth_key, self.buckets_key):
+        for key in (self.auth_key, self.buckets_key, self.bucket_types_key):
             with contextlib.suppress(CacheUnavailableError):
                 self.shared.delete(key)
         self._local_auth = None
@@ -333,6 +335,23 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
 
     def list_bucket_names_ids(self) -> list[tuple[str, str]]:
         return list(self._buckets().items())
+
+    def get_bucket_type(self, bucket_name: str) -> str | None:
+        """``allPublic``/``allPrivate`` as another process learnt it (b2sdk's bucket table has ids only)."""
+        try:
+            types = self.shared.get(self.bucket_types_key)
+        except CacheUnavailableError:
+            return None
+        found = types.get(bucket_name) if isinstance(types, dict) else None
+        return found if isinstance(found, str) else None
+
+    def save_bucket_type(self, bucket_name: str, bucket_type: str) -> None:
+        with contextlib.suppress(CacheUnavailableError):
+            types = self.shared.get(self.bucket_types_key)
+            types = dict(types) if isinstance(types, dict) else {}
+            if types.get(bucket_name) != bucket_type:
+                types[bucket_name] = bucket_type
+                self.shared.set(self.bucket_types_key, types, BUCKET_TYPE_LIFETIME)
 
     def look_up_bucket_once(self, bucket_name: str, look_up: Callable[[], T]) -> T | None:
         """Run ``look_up`` (which learns the bucket's id) in one process at a time; None if another

@@ -165,7 +165,7 @@ class B2Connection:
                 logger.info("django-backblaze-b2: creating bucket %s (%s)", name, details["bucket_type"])
                 bucket = self.api.create_bucket(name, **details)
             if bucket.type_:
-                self._bucket_types[name] = bucket.type_
+                self._learn_bucket_type(name, bucket.type_)
             self._buckets[name] = bucket
             return bucket
 
@@ -187,9 +187,19 @@ class B2Connection:
         bucket = self.bucket(name)
         with self._lock:
             if name not in self._bucket_types:
-                fresh = self.api.list_buckets(bucket_name=name)
-                self._bucket_types[name] = fresh[0].type_ if fresh else (bucket.type_ or "allPrivate")
+                info = self.account_info
+                shared = info.get_bucket_type(name) if isinstance(info, DjangoCacheAccountInfo) else None
+                if shared is not None:
+                    self._bucket_types[name] = shared
+                else:
+                    fresh = self.api.list_buckets(bucket_name=name)
+                    self._learn_bucket_type(name, fresh[0].type_ if fresh else (bucket.type_ or "allPrivate"))
             return self._bucket_types[name]
+
+    def _learn_bucket_type(self, name: str, type_: str) -> None:
+        self._bucket_types[name] = type_
+        if isinstance(self.account_info, DjangoCacheAccountInfo):
+            self.account_info.save_bucket_type(name, type_)
 
     def download_url(self) -> str:
         self.ensure_authorized()

@@ -183,3 +183,20 @@ def test_cache_version_and_key_prefix_keep_deployments_apart(
     )
     for key in keys:
         client.delete(key)
+
+
+def test_a_public_buckets_type_is_learnt_once_for_every_process(
+    settings: Any, cache_backend: CacheUnderTest, b2: SimulatedB2
+) -> None:
+    from django_backblaze_b2.storages import PublicStorage
+
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "bucket": "public-files"}
+    b2.create_bucket("public-files", "allPublic")
+    urls = set()
+    for _ in range(3):
+        new_process()
+        urls.add(PublicStorage().url("a.txt"))
+
+    assert len(urls) == 1 and urls.pop().endswith("/file/public-files/a.txt")  # B2's own URL, not the proxy
+    assert b2.calls["b2_list_buckets"] == 1  # bucket id and type, for all three processes
+    assert b2.calls["b2_authorize_account"] == 1
