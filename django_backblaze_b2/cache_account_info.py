@@ -115,10 +115,15 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         if local is not None and time.monotonic() - self._local_read_at < self.reread_after and _remaining(local) > 0:
             return local
         shared = self._shared_auth()
-        if shared is not None:
+        if shared is not None and (local is None or _authorized_at(shared) >= _authorized_at(local)):
             self._keep(shared)
             return shared
         if local is not None and _remaining(local) > 0:
+            if shared is not None:
+                # The cache holds an older authorization (our write was lost): never step back to it.
+                self._write_auth(local)
+                self._local_read_at = time.monotonic()
+                return local
             if not self.shared.failing:
                 # Evicted or flushed: share this process's copy again rather than authorize.
                 self._write_auth(local, add_only=True)
@@ -373,9 +378,12 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         return f"{type(self).__name__}(cache_name={self.cache_name!r})"
 
 
+def _authorized_at(data: dict[str, Any]) -> float:
+    authorized_at = data.get("authorized_at")
+    return float(authorized_at) if isinstance(authorized_at, (int, float)) else 0.0
+
+
 def _remaining(data: dict[str, Any]) -> float:
     """Seconds an authorization is still worth using (0 for one of unknown age)."""
-    authorized_at = data.get("authorized_at")
-    if not isinstance(authorized_at, (int, float)):
-        return 0.0
-    return AUTH_LIFETIME - (time.time() - authorized_at)
+    authorized_at = _authorized_at(data)
+    return AUTH_LIFETIME - (time.time() - authorized_at) if authorized_at else 0.0

@@ -200,3 +200,21 @@ def test_a_public_buckets_type_is_learnt_once_for_every_process(
     assert len(urls) == 1 and urls.pop().endswith("/file/public-files/a.txt")  # B2's own URL, not the proxy
     assert b2.calls["b2_list_buckets"] == 1  # bucket id and type, for all three processes
     assert b2.calls["b2_authorize_account"] == 1
+
+
+def test_an_older_authorization_in_the_cache_does_not_replace_a_newer_one(
+    cache_backend: CacheUnderTest, b2: SimulatedB2, bucket: str
+) -> None:
+    # As after a cache blip: this process's write was lost and the cache still holds an older token.
+    process = StandInProcess()
+    assert process.round_trip("a.txt", b"a")
+    process.store.reread_after = 0
+    cache = cache_backend.cache
+    current = cache.get(process.store.auth_key)
+    older = {**current, "auth_token": "an-older-token", "authorized_at": current["authorized_at"] - 60}
+    cache.set(process.store.auth_key, older, 60)
+
+    assert process.round_trip("b.txt", b"b")
+
+    assert b2.calls["b2_authorize_account"] == 1
+    assert cache.get(process.store.auth_key)["auth_token"] == current["auth_token"]
