@@ -9,14 +9,14 @@ DJANGO_MATRIX ?= 4.2 5.1 6.1
 PY312 ?= $(firstword $(wildcard /usr/bin/python3.12 /usr/local/bin/python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest matrix package bench clean
+.PHONY: install browser run test lint typecheck pytest matrix package bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 
 $(VENV)/.installed: $(BIN)/uv pyproject.toml
-	$(UV) pip install -p $(BIN)/python -q -e ".[dev]"
+	$(UV) pip install -p $(BIN)/python -q -e ".[dev,sample]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -33,10 +33,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy django_backblaze_b2 tests $(wildcard sample_app benchmarks)
 
-# The suite on the in-process simulated B2, then again with b2sdk's real HTTP path to a local B2 server.
-pytest: install
+# The end-to-end tests (tests/e2e) drive the system's Chromium: install it where we can (root on Debian).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "Chromium is not installed: the e2e tests will be skipped (and fail under CI=true)."
+
+# The suite on the in-process simulated B2, then again with b2sdk's real HTTP path to a local B2 server
+# (the end-to-end tests run the sample in processes of its own: once is enough).
+pytest: install browser
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -q -p no:cacheprovider --b2-server --ignore=tests/server
+	$(BIN)/python -m pytest -q -p no:cacheprovider --b2-server --ignore=tests/server --ignore=tests/e2e
 
 # The suite on every Django version in DJANGO_MATRIX (the main venv has the newest).
 matrix: $(BIN)/uv
@@ -44,9 +51,9 @@ matrix: $(BIN)/uv
 		py=$(PYTHON); case $$dj in 6.*) py="$(PY312)";; esac; \
 		if [ -z "$$py" ]; then echo "== Django $$dj skipped: no Python 3.12 found"; continue; fi; \
 		$(UV) venv -q -p $$py --allow-existing .venv-django$$dj; \
-		$(UV) pip install -p .venv-django$$dj/bin/python -q -e ".[dev]" "django==$$dj.*"; \
+		$(UV) pip install -p .venv-django$$dj/bin/python -q -e ".[dev,sample]" "django==$$dj.*"; \
 		echo "== Django $$dj"; \
-		.venv-django$$dj/bin/python -m pytest -q -p no:cacheprovider; \
+		.venv-django$$dj/bin/python -m pytest -q -p no:cacheprovider -m "not e2e"; \
 	done
 
 test: lint typecheck pytest matrix package

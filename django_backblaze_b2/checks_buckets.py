@@ -25,6 +25,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
 from django.db.models import FileField
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
@@ -158,6 +159,8 @@ def _storages_in_use() -> list[tuple[str, Any]]:
     for model in apps.get_models():
         for field in model._meta.get_fields():
             storage = getattr(field, "storage", None) if isinstance(field, FileField) else None
+            if storage is default_storage:
+                continue  # STORAGES["default"], above; isinstance() would build it here, outside the try
             if isinstance(storage, BackblazeB2Storage):
                 found.append((f"{model._meta.label}.{field.name}", lambda storage=storage: storage))
     from .storages import LoggedInStorage, PublicStorage, StaffStorage

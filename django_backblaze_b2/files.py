@@ -157,6 +157,18 @@ class B2File(File):  # type: ignore[type-arg]
         finally:
             self._stream.close()
 
+    def discard(self) -> None:
+        """Close without uploading what was written."""
+        self._dirty = False
+        self._stream.close()
+
+    def __exit__(self, exc_type: type[BaseException] | None, *args: object) -> None:
+        # Leaving a "with" block on an error must not store a half-written file.
+        if exc_type is not None and self._writing:
+            self.discard()
+        else:
+            self.close()
+
     @property
     def closed(self) -> bool:
         return self._stream.closed

@@ -313,6 +313,22 @@ class BackblazeB2Storage(Storage):
 
     get_backblaze_url = b2_url  # 7.0.0's name
 
+    def public_url(self, name: str) -> str:
+        """The URL anyone can fetch on a public bucket: through ``cdn_config`` if set, else :meth:`b2_url`.
+
+        No B2 call once authorized; whether the bucket really is public is the caller's business.
+        """
+        cdn = self.options.cdn_config
+        if not cdn:
+            return self.b2_url(name)
+        base = cdn["base_url"].rstrip("/")
+        if "://" not in base:
+            base = f"https://{base}"
+        key = quote(self._key(name), safe="/")
+        if cdn["include_bucket_url_segments"]:
+            return f"{base}/file/{quote(self.options.bucket)}/{key}"
+        return f"{base}/{key}"
+
     def path(self, name: str) -> str:
         raise NotImplementedError("Files in B2 have no local path; use open() to read them.")
 

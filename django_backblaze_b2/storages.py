@@ -13,7 +13,6 @@ per route.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
@@ -55,16 +54,7 @@ class PublicStorage(_ProxiedStorage):
     def _url(self, name: str) -> str:
         if self._connection.bucket_type(self.options.bucket) != "allPublic":
             return super()._url(name)
-        cdn = self.options.cdn_config
-        if not cdn:
-            return self.b2_url(name)
-        base = cdn["base_url"].rstrip("/")
-        if "://" not in base:
-            base = f"https://{base}"
-        key = quote(self._key(name), safe="/")
-        if cdn["include_bucket_url_segments"]:
-            return f"{base}/file/{quote(self.options.bucket)}/{key}"
-        return f"{base}/{key}"
+        return self.public_url(name)
 
 
 @deconstructible(path="django_backblaze_b2.storages.LoggedInStorage")

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "django_backblaze_b2",
     "tests.testapp",
     "tests.contract_app",
+    "tests.mediaapp",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,3 +55,6 @@ BACKBLAZE_CONFIG = {
     "application_key_id": os.environ.get("B2_TEST_APPLICATION_KEY_ID", "simulated-key-id"),
     "application_key": os.environ.get("B2_TEST_APPLICATION_KEY", "simulated-key"),
 }
+
+# The sample app (sample_app/, on pytest's pythonpath) has its fast tests in tests/sample/.
+INSTALLED_APPS += ["django.contrib.admin", "django_tasks", "showcase"]

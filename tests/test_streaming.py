@@ -76,6 +76,15 @@ def test_write_mode_appends_across_writes_and_uploads_on_close(b2: SimulatedB2) 
     assert storage.open("written.txt").read() == "héllo wörld".encode()
 
 
+def test_an_error_inside_a_write_block_stores_nothing(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage()
+    with pytest.raises(RuntimeError), storage.open("half.bin", "wb") as f:
+        f.write(b"first half")
+        raise RuntimeError("the export failed half way")
+    assert not storage.exists("half.bin")
+    assert b2.calls["b2_upload_file"] == 0
+
+
 def test_unsupported_modes_are_refused_clearly() -> None:
     storage = BackblazeB2Storage()
     storage.save("a.txt", ContentFile(b"x"))

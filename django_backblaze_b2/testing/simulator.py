@@ -158,6 +158,11 @@ class RealisticBucketSimulator(BucketSimulator):  # type: ignore[misc]
         self.upload_url_counter = itertools.count()
         self.upload_timestamp_counter = _epoch_millis()
 
+    def _next_file_id(self) -> str:
+        # b2sdk counts file ids per bucket, so two buckets hand out the same ids and a server-side
+        # copy between them reads the wrong file. Real B2 file ids are unique across buckets.
+        return str(self.api.next_file_number())
+
     def list_file_names(
         self,
         account_auth_token: str,
@@ -208,6 +213,20 @@ class RealisticRawSimulator(RawSimulator):  # type: ignore[misc]
         self.bucket_id_counter = itertools.count()
         self.recommended_part_size = recommended_part_size
         self.call_log = CallLog()
+        self._file_numbers = itertools.count(RealisticBucketSimulator.FIRST_FILE_NUMBER, -1)
+        self._file_numbers_lock = threading.Lock()
+
+    def next_file_number(self) -> int:
+        """File ids for every bucket, counting down (newer versions sort first, as on B2)."""
+        with self._file_numbers_lock:
+            return next(self._file_numbers)
+
+    def copy_file(self, *args: Any, destination_bucket_id: str | None = None, **kwargs: Any) -> Any:
+        # b2sdk's simulator forgets which bucket holds the copy, so the copy can't be deleted later.
+        response = super().copy_file(*args, destination_bucket_id=destination_bucket_id, **kwargs)
+        if destination_bucket_id:
+            self.file_id_to_bucket_id[response["fileId"]] = destination_bucket_id
+        return response
 
     def authorize_account(self, realm_url: str, application_key_id: str, application_key: str) -> Any:
         response = super().authorize_account(realm_url, application_key_id, application_key)

@@ -1,0 +1,100 @@
+"""The sample's pages: the four storages, owner-only downloads and "export my data"."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks import default_task_backend
+
+from . import exports
+from .conf import b2_description
+from .demo import DEMO_USERS
+from .forms import UploadForm
+from .models import DataExport, PrivateDocument
+from .shelves import SHELVES, shelf
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    export = None
+    if request.user.is_authenticated:
+        export = DataExport.objects.filter(owner=request.user).first()
+    return render(
+        request,
+        "showcase/home.html",
+        {
+            "demo_users": DEMO_USERS,
+            "shelves": [(s, s.files().count()) for s in SHELVES],
+            "b2_description": b2_description(),
+            "tasks_backend": type(default_task_backend).__name__,
+            "export": export,
+            "export_is_live": export is not None and export.expires_at > timezone.now(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def shelf_page(request: HttpRequest, slug: str) -> HttpResponse:
+    current = shelf(slug)
+    form = UploadForm()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            stored = current.files().create(uploaded_by=request.user, file=form.cleaned_data["file"])
+            messages.success(request, f"Uploaded {stored.file.name} to {current.storage_class}.")
+            return redirect("shelf", slug=slug)
+    files = current.files().select_related("uploaded_by")[:50]
+    return render(request, "showcase/shelf.html", {"shelf": current, "shelves": SHELVES, "files": files, "form": form})
+
+
+@require_GET
+@login_required
+def private_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The per-object rule: a private document is downloadable by the user who uploaded it, and
+    anyone else gets 404, which does not even tell them the document exists."""
+    document = get_object_or_404(PrivateDocument, pk=pk, uploaded_by=request.user)
+    return _attachment(document.file.open("rb"), str(document.file.name))
+
+
+@require_POST
+@login_required
+def request_export(request: HttpRequest) -> HttpResponse:
+    try:
+        export = exports.request_export(cast(User, request.user))
+    except exports.ExportInProgressError:
+        messages.warning(request, "Your previous export is still being prepared: this page shows when it is ready.")
+        return redirect("home")
+    export.refresh_from_db()
+    if export.status == DataExport.READY:
+        messages.success(request, "Your export is ready: download it below.")
+    elif export.status == DataExport.FAILED:
+        messages.error(request, "Your export failed; please try again later.")
+    else:
+        messages.info(request, "Your export is being prepared: this page shows when it is ready.")
+    return redirect("home")
+
+
+@require_GET
+@login_required
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    export = get_object_or_404(
+        DataExport, pk=pk, owner=request.user, status=DataExport.READY, expires_at__gt=timezone.now()
+    )
+    filename = f"{request.user.get_username()}-export-{export.ready_at:%Y%m%d-%H%M%S}.zip"
+    return _attachment(export.file.open("rb"), filename)
+
+
+def _attachment(file: object, name: str) -> FileResponse:
+    # Attachment: an uploaded HTML or SVG file must not run as a page of this site.
+    return FileResponse(file, as_attachment=True, filename=posixpath.basename(name))
