@@ -171,9 +171,12 @@ class SharedCache:
 
     def _try_lock(self, lock_key: str, timeout: int) -> Callable[[], None] | None:
         """Take the lock if free: returns how to release it, or None when another holder has it."""
-        cache = self.cache
-        if isinstance(cache, FileBasedCache):
-            return _try_file_lock(self._lock_path(lock_key))
+        try:
+            path = self._lock_path(lock_key) if isinstance(self.cache, FileBasedCache) else None
+        except Exception as exc:
+            raise CacheUnavailableError(self.name) from exc
+        if path is not None:
+            return _try_file_lock(path)
         token = uuid.uuid4().hex
         if not self.add(lock_key, token, timeout):
             return None

@@ -200,3 +200,49 @@ def test_a_dummy_cache_still_works(settings: Any, b2: SimulatedB2) -> None:
 
     assert requests.failures == [] and requests.intact()
     assert b2.calls["b2_authorize_account"] == 2  # once per process: nothing is shared
+
+
+def test_a_view_reading_files_answers_200_while_redis_is_down(
+    settings: Any, redis_cache: RedisServer, b2: SimulatedB2, client: Any
+) -> None:
+    settings.ROOT_URLCONF = "tests.account_info.urls"
+    name = BackblazeB2Storage().save("report.txt", ContentFile(b"quarterly numbers"))
+    assert client.get(f"/read/{name}").status_code == 200
+    redis_cache.stop()
+
+    during = client.get(f"/read/{name}")
+    new_process()  # and a process that starts during the outage
+    fresh = client.get(f"/read/{name}")
+
+    for response in (during, fresh):
+        assert response.status_code == 200
+        assert response.content == b"quarterly numbers"
+
+
+def test_the_warning_about_a_failing_cache_holds_no_secret(
+    redis_cache: RedisServer, b2: SimulatedB2, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="django_backblaze_b2")
+    storage = new_process()
+    Requests(storage).run(2)
+    token = store_of(storage).get_account_auth_token()
+    redis_cache.stop()
+    b2.expire_tokens()
+    Requests(storage).run(2)
+
+    logged = "\n".join(record.getMessage() + str(record.exc_info) + str(record.args) for record in caplog.records)
+    assert "failed (ConnectionError)" in logged
+    for secret in (b2.key, token, store_of(storage).get_account_auth_token()):
+        assert secret not in logged
+
+
+def test_b2sdks_memory_store_still_works_and_renews_expired_tokens(settings: Any, b2: SimulatedB2) -> None:
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "account_info": {"type": "memory"}}
+    requests = Requests(new_process())
+    requests.run(3)
+    b2.expire_tokens()
+    requests.run(3)
+    Requests(new_process()).run(1)
+
+    assert requests.failures == [] and requests.intact()
+    assert b2.calls["b2_authorize_account"] == 3  # first, after expiry, and the second process
