@@ -8,7 +8,8 @@ memory; it warns once per outage and, after a failure, leaves the cache alone fo
 ``retry_after`` seconds so that requests do not each wait on a dead server.
 
 :meth:`SharedCache.once` runs a piece of work (authorizing, looking a bucket up) in one process at a
-time, through a lock taken with the cache's atomic ``add``.
+time, through a lock taken with the cache's atomic ``add`` (an OS file lock for ``FileBasedCache``,
+whose ``add`` is not atomic).
 """
 
 from __future__ import annotations
