@@ -80,7 +80,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         self.auth_key = f"{prefix}:auth"
         self.buckets_key = f"{prefix}:buckets"
         self.bucket_types_key = f"{prefix}:bucket-types"
-        self._auth_lock_key = f"{prefix}:lock:authorize"
+        self.auth_lock_key = f"{prefix}:lock:authorize"
         self._bucket_lock_prefix = f"{prefix}:lock:bucket:"
         self._local_auth: dict[str, Any] | None = None
         self._local_read_at = 0.0  # time.monotonic() of the last look at the cache
@@ -156,7 +156,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         # Threads of this process queue here; processes queue on the lock in the cache.
         with self._authorize_lock:
             return self.shared.once(
-                self._auth_lock_key, newer, authorize, lock_timeout=LOCK_TIMEOUT, wait=self.lock_wait
+                self.auth_lock_key, newer, authorize, lock_timeout=LOCK_TIMEOUT, wait=self.lock_wait
             )
 
     def _keep(self, data: dict[str, Any]) -> None:

@@ -218,3 +218,18 @@ def test_an_older_authorization_in_the_cache_does_not_replace_a_newer_one(
 
     assert b2.calls["b2_authorize_account"] == 1
     assert cache.get(process.store.auth_key)["auth_token"] == current["auth_token"]
+
+
+@pytest.mark.parametrize("cache_backend", ["locmem", "redis", "postgres"], indirect=True)
+def test_a_lock_left_by_a_dead_process_blocks_nobody(
+    cache_backend: CacheUnderTest, b2: SimulatedB2, bucket: str
+) -> None:
+    process = StandInProcess()
+    process.store.lock_wait = 0.3  # seconds to wait for the holder (5 by default)
+    # A process took the lock to authorize, then died.
+    assert cache_backend.cache.add(process.store.auth_lock_key, "held by a dead process", 30)
+
+    assert process.round_trip("a.txt", b"a")
+
+    assert b2.calls["b2_authorize_account"] == 1
+    assert cache_backend.cache.get(process.store.auth_lock_key) == "held by a dead process"  # not ours to delete
