@@ -69,7 +69,7 @@ package: $(BIN)/uv
 	cd dist && ../.venv-package/bin/python -c "import django_backblaze_b2.storages; print('sdist ok')"
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-django* dist build .mypy_cache .pytest_cache .ruff_cache

@@ -21,6 +21,7 @@ from .streams import PositionedReader
 
 SPOOL_MAX_MEMORY = 4 * 1024 * 1024
 READ_BUFFER_SIZE = 1024 * 1024
+SOCKET_READ_SIZE = 64 * 1024
 
 
 class RemoteFile(Protocol):
@@ -61,7 +62,9 @@ class RangeReader(PositionedReader):
             return 0
         if self._response is None and not self._open_response():
             return 0
-        data = self._response.raw.read(len(buffer))
+        # Small reads from the socket: a fresh multi-MiB bytes object per call is handed back to the
+        # kernel when freed and faulted in again, which made 1 MiB reads half as fast as b2sdk's.
+        data = self._response.raw.read(min(len(buffer), SOCKET_READ_SIZE))
         if not data:
             self._close_response()
             return 0

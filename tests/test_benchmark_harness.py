@@ -1,0 +1,95 @@
+"""The benchmark harness's own arithmetic: peak memory, verdicts, repeated runs (the benchmarks themselves
+run with ``make bench``, not here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks import report
+from benchmarks.__main__ import _combine
+from benchmarks.measure import MIB, peak_memory
+
+
+def test_peak_memory_sees_an_allocation_inside_the_block_and_not_one_before_it() -> None:
+    before = bytearray(48 * MIB)
+    before[::4096] = b"x" * len(before[::4096])  # touch every page so it is resident
+    with peak_memory() as small:
+        pass
+    with peak_memory() as big:
+        inside = bytearray(32 * MIB)
+        inside[::4096] = b"x" * len(inside[::4096])
+        del inside
+    del before
+    assert small.above_baseline_mib < 8
+    assert 30 <= big.above_baseline_mib < 48
+
+
+def _ok(**figures: Any) -> dict[str, Any]:
+    return {"outcome": "ok", **figures}
+
+
+@pytest.mark.parametrize(
+    ("calls", "expected"),
+    [
+        ({"b2_download_file_by_name": 1}, True),
+        ({"b2_download_file_by_name": 1, "b2_get_upload_url": 3}, True),  # class A is free
+        ({"b2_download_file_by_name": 1, "b2_get_file_info_by_name": 1}, False),
+        ({"b2_download_file_by_name": 1, "b2_authorize_account": 1}, False),
+    ],
+)
+def test_a_proxied_get_may_cost_one_billed_call(calls: dict[str, int], expected: bool) -> None:
+    target = report.COUNTED_TARGETS["proxy-get-1"]
+    assert target.check({"library": _ok(calls=calls)}) is expected
+
+
+def test_a_wrong_answer_fails_its_target_even_when_cheap() -> None:
+    target = report.COUNTED_TARGETS["proxy-get-1"]
+    assert target.check({"library": {"outcome": "wrong", "wrong": "status 404", "calls": {}}}) is False
+
+
+def test_a_target_is_not_applicable_when_the_library_has_no_such_feature() -> None:
+    target = report.COUNTED_TARGETS["expiring-links-100"]
+    assert target.check({"library": {"outcome": "n/a", "reason": "no expiring links yet"}}) is None
+    assert report.verdict(None) == "n/a"
+
+
+@pytest.mark.parametrize(("mine", "expected"), [(95.0, True), (90.0, True), (89.0, False)])
+def test_throughput_is_held_to_nine_tenths_of_b2sdk_in_the_same_run(mine: float, expected: bool) -> None:
+    target = report.MEASURED_TARGETS[("read-large", "mib_s")]
+    assert target.check({"library": _ok(mib_s=mine), "raw-b2sdk": _ok(mib_s=100.0)}) is expected
+
+
+@pytest.mark.parametrize(("peak", "expected"), [(31.9, True), (32.0, True), (32.1, False)])
+def test_save_peak_memory_limit(peak: float, expected: bool) -> None:
+    assert report.MEASURED_TARGETS[("save-large", "peak_mib")].check({"library": _ok(peak_mib=peak)}) is expected
+
+
+def test_repeated_runs_keep_the_best_speed_and_the_worst_memory() -> None:
+    runs = [
+        _ok(mib_s=10.0, ttfb_seconds=0.3, peak_mib=1.0),
+        _ok(mib_s=30.0, ttfb_seconds=0.2, peak_mib=3.0),
+        _ok(mib_s=20.0, ttfb_seconds=0.1, peak_mib=2.0),
+    ]
+    merged = _combine(runs)
+    assert (merged["mib_s"], merged["ttfb_seconds"], merged["peak_mib"]) == (30.0, 0.1, 3.0)
+    assert [run["mib_s"] for run in merged["rounds"]] == [10.0, 30.0, 20.0]
+
+
+def test_one_wrong_run_is_not_averaged_away() -> None:
+    runs = [_ok(mib_s=10.0), {"outcome": "wrong", "wrong": "read 0 bytes", "mib_s": 1e6}, _ok(mib_s=12.0)]
+    assert _combine(runs)["outcome"] == "wrong"
+
+
+def test_the_table_names_each_problem_once_in_a_note() -> None:
+    notes = report.Notes()
+    results: dict[report.Key, dict[str, Any]] = {
+        (scenario, None, contender): {"outcome": "n/a", "reason": "not built yet"}
+        for scenario in ("url-LoggedInStorage", "url-StaffStorage")
+        for contender in report.CONTENDERS
+    }
+    text, verdicts = report.counted_table(results, notes)
+    assert notes.lines == ["n/a: not built yet"]
+    assert "n/a [1]" in text
+    assert [v["verdict"] for v in verdicts] == ["n/a", "n/a"]
