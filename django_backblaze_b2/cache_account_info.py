@@ -2,45 +2,55 @@
 one B2 authorization and one bucket-name table.
 
 What goes into the cache is only what a token holder could already do for the token's lifetime:
-the auth token, URLs, part sizes, the key's allowed scope and bucket ids. The application key
-stays in process memory. Keys are namespaced per realm and key id, and nothing here ever clears a
-cache it does not own.
+the auth token, URLs, part sizes, the key's allowed scope and bucket ids. The application key and
+its id stay in process memory. Keys are namespaced per realm and key id (hashed), and nothing here
+ever clears a cache it does not own.
 
-When the entries are gone (evicted, flushed, expired) the store re-authorizes through the
-``authorizer`` its connection gave it, with a lock taken by the cache's atomic ``add`` so that
-many processes noticing at once authorize once. When the cache itself fails (server down), it
-carries on with the copy in process memory, warns once, and writes back when the cache returns.
+Each process also keeps the last authorization it saw. When the shared entry is gone (evicted,
+flushed) that copy is used and put back; when the cache fails (server down) that copy is used until
+the cache returns. Only when there is no usable copy anywhere, or B2 rejected the token, does a
+process authorize, and then through :meth:`SharedCache.once`, so that many processes noticing at
+once authorize once and the others pick the new token up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from b2sdk.v2 import UrlPoolAccountInfo
 from b2sdk.v2.exception import MissingAccountData
-from django.core.cache import BaseCache, InvalidCacheBackendError, caches
+from django.core.cache import InvalidCacheBackendError, caches
 from django.core.exceptions import ImproperlyConfigured
 
-logger = logging.getLogger("django_backblaze_b2")
+from .shared_cache import CacheUnavailableError, SharedCache
 
-AUTH_TIMEOUT = 23 * 3600  # B2 tokens live 24 hours: refresh a little before
-LOCK_TIMEOUT = 30  # seconds a dead lock holder can block others
-LOCK_WAIT = 5.0  # seconds to wait for another process's authorization before doing our own
+T = TypeVar("T")
+
+BUCKET_TYPE_LIFETIME = 3600  # a bucket made public or private in the console is noticed within this
+AUTH_LIFETIME = 23 * 3600  # B2 tokens live 24 hours: authorize again a little before
+LOCK_TIMEOUT = 30  # seconds a dead lock holder can hold the lock
+LOCK_WAIT = 5.0  # seconds to wait for another process's result before doing the work here
+KEY_VERSION = "v1"  # bump when the shape of the cached values changes
 
 
 class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
     """Account info in ``django.core.cache.caches[cache_name]``.
 
-    ``application_key`` (optional) is held in memory only; b2sdk asks for it when a token expires.
-    ``authorizer`` (set by the connection) re-authorizes from settings when the cache lost the
-    auth entry.
+    ``application_key_id`` and ``application_key`` are held in memory only. ``authorizer`` (set by
+    the connection) calls ``b2_authorize_account`` with the credentials from settings; this store
+    decides when, so that a deployment authorizes about once per token lifetime.
     """
+
+    lock_wait = LOCK_WAIT
+    # Seconds this process uses its copy before looking at the cache again. A B2 call reads the
+    # account info several times; a token another process replaced is still valid meanwhile, and a
+    # rejected token always sends us to the cache.
+    reread_after = 1.0
 
     def __init__(
         self,
@@ -49,9 +59,10 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         realm: str = "production",
         application_key_id: str = "",
         application_key: str | None = None,
+        retry_cache_after: float = 10.0,
     ) -> None:
         try:
-            self.cache: BaseCache = caches[cache_name]
+            caches[cache_name]
         except InvalidCacheBackendError:
             raise ImproperlyConfigured(
                 f"django-backblaze-b2 keeps its B2 authorization in the cache {cache_name!r}, which is not in "
@@ -59,114 +70,134 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
                 "BACKBLAZE_CONFIG['account_info'] to {'type': 'django-cache', 'cache': '<an existing cache>'}."
             ) from None
         self.cache_name = cache_name
-        self._application_key = application_key
+        self.shared = SharedCache(cache_name, retry_after=retry_cache_after)
+        self._realm = realm
         self._application_key_id = application_key_id
-        namespace = hashlib.sha256(f"{realm}\x00{application_key_id}".encode()).hexdigest()[:20]
-        self._auth_key = f"django-backblaze-b2:v1:{namespace}:auth"
-        self._buckets_key = f"django-backblaze-b2:v1:{namespace}:buckets"
-        self._lock_key = f"django-backblaze-b2:v1:{namespace}:authorizing"
+        self._application_key = application_key
+        # The key id is not stored in the cache, nor readable from its key names.
+        namespace = hashlib.sha256(f"{realm}\x00{application_key_id}".encode()).hexdigest()[:24]
+        prefix = f"django-backblaze-b2:{KEY_VERSION}:{namespace}"
+        self.auth_key = f"{prefix}:auth"
+        self.buckets_key = f"{prefix}:buckets"
+        self.bucket_types_key = f"{prefix}:bucket-types"
+        self.auth_lock_key = f"{prefix}:lock:authorize"
+        self._bucket_lock_prefix = f"{prefix}:lock:bucket:"
         self._local_auth: dict[str, Any] | None = None
+        self._local_read_at = 0.0  # time.monotonic() of the last look at the cache
         self._local_buckets: dict[str, str] = {}
-        self._cache_failing = False
-        self._authorizing = threading.local()
+        self._authorize_lock = threading.RLock()
+        # Per thread: .authorizing and .stored (what this authorization stored so far) while
+        # authorizing; .token, the last token handed out.
+        self._thread = threading.local()
         self.authorizer: Callable[[], None] | None = None
         super().__init__()
 
-    # -- the cache, with a process-memory fallback ------------------------------------------------
+    # -- the authorization ------------------------------------------------------------------------
 
-    def _cache_get(self, key: str) -> Any:
+    def _shared_auth(self) -> dict[str, Any] | None:
+        """The authorization in the cache; None when missing, unreadable or the cache is unavailable."""
         try:
-            value = self.cache.get(key)
-        except Exception:
-            self._cache_failed("read")
-            raise
-        self._cache_recovered()
-        return value
-
-    def _cache_set(self, key: str, value: Any, timeout: int | None) -> None:
-        try:
-            self.cache.set(key, value, timeout=timeout)
-        except Exception:
-            self._cache_failed("write")
-        else:
-            self._cache_recovered()
-
-    def _cache_failed(self, action: str) -> None:
-        if not self._cache_failing:
-            self._cache_failing = True
-            logger.warning(
-                "django-backblaze-b2: could not %s the cache %r; using this process's copy of the B2 "
-                "authorization until it is back.",
-                action,
-                self.cache_name,
-                exc_info=True,
-            )
-
-    def _cache_recovered(self) -> None:
-        if self._cache_failing:
-            self._cache_failing = False
-            logger.warning("django-backblaze-b2: the cache %r is reachable again.", self.cache_name)
-            if self._local_auth is not None:
-                self._cache_set(self._auth_key, self._local_auth, AUTH_TIMEOUT)
-
-    # -- auth data ----------------------------------------------------------------------------------
+            data = self.shared.get(self.auth_key)
+        except CacheUnavailableError:
+            return None
+        if isinstance(data, dict) and isinstance(data.get("auth_token"), str):
+            return data
+        return None
 
     def _auth(self) -> dict[str, Any]:
-        try:
-            data = self._cache_get(self._auth_key)
-        except Exception:
-            data = self._local_auth
-        if data is None:
-            data = self._reauthorize()
-        self._local_auth = data
-        return dict(data)
+        if getattr(self._thread, "authorizing", False):
+            # b2sdk reads back during authorize_account: answer from what this run stored, or "missing".
+            stored: dict[str, Any] | None = self._thread.stored
+            if stored is None:
+                raise MissingAccountData("B2 authorization in progress")
+            return stored
+        local = self._local_auth
+        if local is not None and time.monotonic() - self._local_read_at < self.reread_after and _remaining(local) > 0:
+            return local
+        shared = self._shared_auth()
+        if shared is not None and (local is None or _authorized_at(shared) >= _authorized_at(local)):
+            self._keep(shared)
+            return shared
+        if local is not None and _remaining(local) > 0:
+            if shared is not None:
+                # The cache holds an older authorization (our write was lost): never step back to it.
+                self._write_auth(local)
+                self._local_read_at = time.monotonic()
+                return local
+            if not self.shared.failing:
+                # Evicted or flushed: share this process's copy again rather than authorize.
+                self._write_auth(local, add_only=True)
+            self._local_read_at = time.monotonic()
+            return local
+        return self._authorize_unless_newer(None if local is None else local["auth_token"])
 
-    def _reauthorize(self) -> dict[str, Any]:
-        """Authorize again because the shared entry is gone; one process does it, the others wait."""
-        if getattr(self._authorizing, "active", False) or self.authorizer is None:
-            # Inside authorize_account (b2sdk asks is_same_account first), or no way to authorize.
-            raise MissingAccountData("B2 authorization is not in the cache")
-        try:
-            got_lock = bool(self.cache.add(self._lock_key, "1", timeout=LOCK_TIMEOUT))
-        except Exception:
-            got_lock = True  # no shared cache to coordinate through: authorize in this process
-        if not got_lock:
-            deadline = time.monotonic() + LOCK_WAIT
-            while time.monotonic() < deadline:
-                time.sleep(0.05)
-                try:
-                    data = self._cache_get(self._auth_key)
-                except Exception:
-                    break
-                if data is not None:
-                    return dict(data)
-        try:
+    def _authorize_unless_newer(self, stale_token: str | None) -> dict[str, Any]:
+        """Authorize once across processes, unless the cache holds a token other than ``stale_token``."""
+        if self.authorizer is None:
+            raise MissingAccountData("B2 authorization is not in the cache and this store cannot authorize")
+
+        def newer() -> dict[str, Any] | None:
+            shared = self._shared_auth()
+            if shared is not None and shared["auth_token"] != stale_token and _remaining(shared) > 0:
+                self._keep(shared)
+                return shared
+            # Another thread here may have authorized while the cache could not tell us.
+            local = self._local_auth
+            if local is not None and local["auth_token"] != stale_token and _remaining(local) > 0:
+                return local
+            return None
+
+        def authorize() -> dict[str, Any]:
             self.run_authorizer()
-        finally:
-            if got_lock:
-                with contextlib.suppress(Exception):  # the lock times out by itself
-                    self.cache.delete(self._lock_key)
-        if self._local_auth is None:
-            raise MissingAccountData("B2 authorization failed to store its data")
-        return self._local_auth
+            if self._local_auth is None:
+                raise MissingAccountData("B2 authorization did not store its data")
+            return self._local_auth
+
+        # Threads of this process queue here; processes queue on the lock in the cache.
+        with self._authorize_lock:
+            return self.shared.once(
+                self.auth_lock_key, newer, authorize, lock_timeout=LOCK_TIMEOUT, wait=self.lock_wait
+            )
+
+    def _keep(self, data: dict[str, Any]) -> None:
+        self._local_auth = data
+        self._local_read_at = time.monotonic()
 
     def run_authorizer(self) -> None:
-        """Call the connection's authorizer with this store's getters answering 'missing' meanwhile."""
+        """Call the connection's authorizer, with this store's getters answering 'missing' meanwhile."""
         if self.authorizer is None:
             raise MissingAccountData("no authorizer")
-        self._authorizing.active = True
+        self._thread.authorizing, self._thread.stored = True, None
         try:
             self.authorizer()
         finally:
-            self._authorizing.active = False
+            self._thread.authorizing, self._thread.stored = False, None
 
-    def _get(self, item: str) -> Any:
-        if getattr(self._authorizing, "active", False):
-            raise MissingAccountData(item)
-        value = self._auth().get(item)
-        if value is None:
-            raise MissingAccountData(item)
-        return value
+    def ensure_authorized(self) -> None:
+        """Use the shared authorization, or authorize (once across processes) when there is none."""
+        self._auth()
+
+    def replace_rejected_token(self) -> bool:
+        """B2 rejected the token this thread last used: take a newer one from the cache, or authorize.
+
+        Called by the connection's session instead of b2sdk's own ``authorize_automatically``, which
+        would have every process authorize when a token expires.
+        """
+        if self.authorizer is None:
+            return False
+        rejected = getattr(self._thread, "token", None)
+        self._authorize_unless_newer(rejected)
+        return True
+
+    def _write_auth(self, data: dict[str, Any], *, add_only: bool = False) -> None:
+        timeout = max(1, int(_remaining(data)))
+        try:
+            if add_only:
+                self.shared.add(self.auth_key, data, timeout)
+            else:
+                self.shared.set(self.auth_key, data, timeout)
+        except CacheUnavailableError:
+            pass  # this process's copy carries on; _auth shares it when the cache is back
 
     def _set_auth_data(
         self,
@@ -192,35 +223,44 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
             "realm": realm,
             "s3_api_url": s3_api_url,
             "allowed": allowed,
-            "application_key_id": application_key_id,
+            "authorized_at": time.time(),
         }
-        # The application key never goes to the cache: keep it in memory for b2sdk's re-authorization.
+        # The application key and its id never go to the cache.
         self._application_key = application_key
         self._application_key_id = application_key_id
-        self._local_auth = data
-        self._cache_set(self._auth_key, data, AUTH_TIMEOUT)
+        self._realm = realm
+        self._keep(data)
+        if getattr(self._thread, "authorizing", False):
+            self._thread.stored = data
+        self._write_auth(data)
 
-    def ensure_authorized(self) -> None:
-        """Use the shared authorization, or authorize (once across processes) when there is none."""
-        self._auth()
+    def is_same_account(self, account_id: str, realm: str) -> bool:
+        # b2sdk wipes the bucket table when this is False. The namespace is one key of one account, so
+        # the table can only be this account's: don't lose it (and don't re-authorize to find out).
+        known = self._local_auth
+        return known is None or (known["account_id"] == account_id and known["realm"] == realm)
 
     def clear(self) -> None:
-        for key in (self._auth_key, self._buckets_key):
-            try:
-                self.cache.delete(key)
-            except Exception:
-                self._cache_failed("clear")
+        for key in (self.auth_key, self.buckets_key, self.bucket_types_key):
+            with contextlib.suppress(CacheUnavailableError):
+                self.shared.delete(key)
         self._local_auth = None
         self._local_buckets = {}
         super().clear()
+
+    def _get(self, item: str) -> Any:
+        value = self._auth().get(item)
+        if value is None:
+            raise MissingAccountData(item)
+        return value
 
     def get_account_id(self) -> str:
         return str(self._get("account_id"))
 
     def get_application_key_id(self) -> str:
-        if self._application_key_id:
-            return self._application_key_id
-        return str(self._get("application_key_id"))
+        if not self._application_key_id:
+            raise MissingAccountData("application_key_id")
+        return self._application_key_id
 
     def get_application_key(self) -> str:
         if self._application_key is None:
@@ -228,7 +268,10 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         return self._application_key
 
     def get_account_auth_token(self) -> str:
-        return str(self._get("auth_token"))
+        token = str(self._get("auth_token"))
+        # Remembered so that, if B2 rejects it, replace_rejected_token knows which token was bad.
+        self._thread.token = token
+        return token
 
     def get_api_url(self) -> str:
         return str(self._get("api_url"))
@@ -237,7 +280,7 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         return str(self._get("download_url"))
 
     def get_realm(self) -> str:
-        return str(self._get("realm"))
+        return self._realm
 
     def get_recommended_part_size(self) -> int:
         return int(self._get("recommended_part_size"))
@@ -254,26 +297,28 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
         except MissingAccountData:
             return ""
 
-    # -- bucket names -------------------------------------------------------------------------------
+    # -- bucket names ---------------------------------------------------------------------------------
 
     def _buckets(self) -> dict[str, str]:
+        """The shared table, or this process's copy when the shared one is gone or unreachable."""
         try:
-            value = self._cache_get(self._buckets_key)
-        except Exception:
-            return dict(self._local_buckets)
-        if value is not None:
+            value = self.shared.get(self.buckets_key)
+        except CacheUnavailableError:
+            value = None
+        if isinstance(value, dict):
             self._local_buckets = dict(value)
-        return dict(value or {})
+        return dict(self._local_buckets)
 
     def _store_buckets(self, buckets: dict[str, str]) -> None:
         self._local_buckets = dict(buckets)
-        self._cache_set(self._buckets_key, buckets, None)
+        with contextlib.suppress(CacheUnavailableError):  # this process's copy carries on
+            self.shared.set(self.buckets_key, buckets, None)
 
     def refresh_entire_bucket_name_cache(self, name_id_iterable: Iterable[tuple[str, str]]) -> None:
         self._store_buckets(dict(name_id_iterable))
 
     def save_bucket(self, bucket: Any) -> None:
-        # A lost update between processes only costs one more b2_list_buckets later.
+        # Read-modify-write: a lost update between processes only costs one more b2_list_buckets later.
         buckets = self._buckets()
         if buckets.get(bucket.name) != bucket.id_:
             buckets[bucket.name] = bucket.id_
@@ -296,5 +341,49 @@ class DjangoCacheAccountInfo(UrlPoolAccountInfo):  # type: ignore[misc]
     def list_bucket_names_ids(self) -> list[tuple[str, str]]:
         return list(self._buckets().items())
 
+    def get_bucket_type(self, bucket_name: str) -> str | None:
+        """``allPublic``/``allPrivate`` as another process learnt it (b2sdk's bucket table has ids only)."""
+        try:
+            types = self.shared.get(self.bucket_types_key)
+        except CacheUnavailableError:
+            return None
+        found = types.get(bucket_name) if isinstance(types, dict) else None
+        return found if isinstance(found, str) else None
+
+    def save_bucket_type(self, bucket_name: str, bucket_type: str) -> None:
+        with contextlib.suppress(CacheUnavailableError):
+            types = self.shared.get(self.bucket_types_key)
+            types = dict(types) if isinstance(types, dict) else {}
+            if types.get(bucket_name) != bucket_type:
+                types[bucket_name] = bucket_type
+                self.shared.set(self.bucket_types_key, types, BUCKET_TYPE_LIFETIME)
+
+    def look_up_bucket_once(self, bucket_name: str, look_up: Callable[[], T]) -> T | None:
+        """Run ``look_up`` (which learns the bucket's id) in one process at a time; None if another
+        process learnt the id meanwhile (it is then in the bucket table)."""
+        learnt: list[T] = []
+
+        def known() -> bool | None:
+            return True if self.get_bucket_id_or_none_from_bucket_name(bucket_name) is not None else None
+
+        def run() -> bool:
+            learnt.append(look_up())
+            return True
+
+        lock_key = self._bucket_lock_prefix + hashlib.sha256(bucket_name.encode()).hexdigest()[:24]
+        self.shared.once(lock_key, known, run, lock_timeout=LOCK_TIMEOUT, wait=self.lock_wait)
+        return learnt[0] if learnt else None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(cache_name={self.cache_name!r})"
+
+
+def _authorized_at(data: dict[str, Any]) -> float:
+    authorized_at = data.get("authorized_at")
+    return float(authorized_at) if isinstance(authorized_at, (int, float)) else 0.0
+
+
+def _remaining(data: dict[str, Any]) -> float:
+    """Seconds an authorization is still worth using (0 for one of unknown age)."""
+    authorized_at = _authorized_at(data)
+    return AUTH_LIFETIME - (time.time() - authorized_at) if authorized_at else 0.0

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from b2sdk.v2 import (
     AbstractAccountInfo,
     AuthInfoCache,
+    B2Api,
     B2HttpApiConfig,
     Bucket,
     InMemoryAccountInfo,
@@ -30,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .buckets import creation_arguments
 from .cache_account_info import DjangoCacheAccountInfo
-from .large_files import RecordingB2Api
+from .large_files import RecordingSession
 from .metadata import MetadataMemo
 from .options import StorageOptions
 
@@ -40,6 +41,25 @@ if TYPE_CHECKING:
 logger = logging.getLogger("django_backblaze_b2")
 
 UPLOAD_THREADS = 4  # per process; b2sdk's default of 10 is a lot next to a web server's workers
+
+
+class _Session(RecordingSession):
+    """b2sdk's session, with an expired token replaced through the shared store, and the large files
+    it starts noted (see :mod:`.large_files`).
+
+    b2sdk's own ``authorize_automatically`` calls ``b2_authorize_account`` in every process and thread
+    that meets the expired token. With a Django-cache store, one of them authorizes and the others
+    take the new token from the cache.
+    """
+
+    def authorize_automatically(self) -> bool:
+        if isinstance(self.account_info, DjangoCacheAccountInfo):
+            return self.account_info.replace_rejected_token()
+        return bool(super().authorize_automatically())
+
+
+class _B2Api(B2Api):  # type: ignore[misc]
+    SESSION_CLASS = staticmethod(_Session)
 
 
 @dataclass(frozen=True)
@@ -73,7 +93,7 @@ class B2Connection:
             from .testing.simulator import RealisticRawSimulator
 
             api_config = B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
-        self.api = RecordingB2Api(  # b2sdk's B2Api; notes the large files it starts, see large_files
+        self.api = _B2Api(
             self.account_info,
             cache=AuthInfoCache(self.account_info),
             api_config=api_config,
@@ -138,7 +158,7 @@ class B2Connection:
                 return self._buckets[name]
             self.ensure_authorized()
             try:
-                bucket = self.api.get_bucket_by_name(name)
+                bucket = self._look_up_bucket(name)
             except NonExistentBucket:
                 if create_details is None and self.simulator is None:
                     raise
@@ -146,9 +166,18 @@ class B2Connection:
                 logger.info("django-backblaze-b2: creating bucket %s (%s)", name, details["bucket_type"])
                 bucket = self.api.create_bucket(name, **details)
             if bucket.type_:
-                self._bucket_types[name] = bucket.type_
+                self._learn_bucket_type(name, bucket.type_)
             self._buckets[name] = bucket
             return bucket
+
+    def _look_up_bucket(self, name: str) -> Bucket:
+        info = self.account_info
+        if isinstance(info, DjangoCacheAccountInfo) and info.get_bucket_id_or_none_from_bucket_name(name) is None:
+            # Unknown to every process: one of them asks B2 (b2_list_buckets), the others read its answer.
+            bucket = info.look_up_bucket_once(name, lambda: self.api.get_bucket_by_name(name))
+            if bucket is not None:
+                return bucket
+        return self.api.get_bucket_by_name(name)
 
     def bucket_type(self, name: str) -> str:
         """``allPublic`` or ``allPrivate``, learnt once (a bucket id from the cache carries no type)."""
@@ -159,9 +188,19 @@ class B2Connection:
         bucket = self.bucket(name)
         with self._lock:
             if name not in self._bucket_types:
-                fresh = self.api.list_buckets(bucket_name=name)
-                self._bucket_types[name] = fresh[0].type_ if fresh else (bucket.type_ or "allPrivate")
+                info = self.account_info
+                shared = info.get_bucket_type(name) if isinstance(info, DjangoCacheAccountInfo) else None
+                if shared is not None:
+                    self._bucket_types[name] = shared
+                else:
+                    fresh = self.api.list_buckets(bucket_name=name)
+                    self._learn_bucket_type(name, fresh[0].type_ if fresh else (bucket.type_ or "allPrivate"))
             return self._bucket_types[name]
+
+    def _learn_bucket_type(self, name: str, type_: str) -> None:
+        self._bucket_types[name] = type_
+        if isinstance(self.account_info, DjangoCacheAccountInfo):
+            self.account_info.save_bucket_type(name, type_)
 
     def download_url(self) -> str:
         self.ensure_authorized()

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from b2sdk.v2 import B2Api, B2Session, Bucket
+from b2sdk.v2 import B2Session, Bucket
 from b2sdk.v2.exception import B2Error
 
 logger = logging.getLogger("django_backblaze_b2")
@@ -44,10 +44,6 @@ class RecordingSession(B2Session):  # type: ignore[misc]
         if started is not None:
             started.append(response["fileId"])
         return response
-
-
-class RecordingB2Api(B2Api):  # type: ignore[misc]
-    SESSION_CLASS = staticmethod(RecordingSession)
 
 
 @contextmanager

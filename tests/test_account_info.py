@@ -49,13 +49,17 @@ def test_a_second_process_reuses_the_shared_authorization(b2: SimulatedB2) -> No
     assert b2.calls["b2_list_buckets"] == 1  # the bucket id is shared too
 
 
-def test_evicted_entries_are_recovered_by_authorizing_again(b2: SimulatedB2) -> None:
+def test_evicted_entries_are_recovered_without_authorizing_again(b2: SimulatedB2) -> None:
     storage = BackblazeB2Storage()
     storage.save("a.txt", ContentFile(b"x"))
     caches["django-backblaze-b2"].clear()  # eviction, a flush, a restart of the cache server
     assert storage.exists("a.txt")
     storage.save("b.txt", ContentFile(b"y"))
     assert storage.open("b.txt").read() == b"y"
+    assert b2.calls["b2_authorize_account"] == 1  # the process's own copy carries on
+    caches["django-backblaze-b2"].clear()
+    forget_connections()  # a process without a copy authorizes
+    assert BackblazeB2Storage().exists("b.txt")
     assert b2.calls["b2_authorize_account"] == 2
 
 
