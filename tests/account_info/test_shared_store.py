@@ -190,7 +190,8 @@ def test_a_public_buckets_type_is_learnt_once_for_every_process(
 ) -> None:
     from django_backblaze_b2.storages import PublicStorage
 
-    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "bucket": "public-files"}
+    specific = {**settings.BACKBLAZE_CONFIG.get("specific_bucket_names", {}), "public": "public-files"}
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "specific_bucket_names": specific}
     b2.create_bucket("public-files", "allPublic")
     urls = set()
     for _ in range(3):
