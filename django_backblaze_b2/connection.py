@@ -28,6 +28,7 @@ from b2sdk.v2 import (
 from b2sdk.v2.exception import MissingAccountData, NonExistentBucket
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files import locks
 
 from .buckets import creation_arguments
 from .cache_account_info import DjangoCacheAccountInfo
@@ -60,6 +61,17 @@ class _Session(RecordingSession):
 
 class _B2Api(B2Api):  # type: ignore[misc]
     SESSION_CLASS = staticmethod(_Session)
+
+
+def _sqlite_account_info(path: str) -> AbstractAccountInfo:
+    # b2sdk creates and migrates the database's schema when it opens it; processes doing that at the
+    # same moment collide ("duplicate column name"), so opening takes an OS lock beside the file.
+    with open(f"{path}.lock", "a+b") as lock_file:
+        locks.lock(lock_file, locks.LOCK_EX)
+        try:
+            return SqliteAccountInfo(file_name=path)
+        finally:
+            locks.unlock(lock_file)
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,7 @@ class B2Connection:
                 config["cache"], realm=self.realm, application_key_id=self._key_id, application_key=self._key
             )
         if kind == "sqlite":
-            return SqliteAccountInfo(file_name=config["database_path"])
+            return _sqlite_account_info(config["database_path"])
         return InMemoryAccountInfo()
 
     def _authorize(self) -> None:
