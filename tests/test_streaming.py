@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from django_backblaze_b2 import BackblazeB2Storage
+from django_backblaze_b2.files import SOCKET_READ_SIZE, B2File
 from django_backblaze_b2.testing import SimulatedB2
 
 DATA = os.urandom(3 * 1024 * 1024 + 17)
@@ -155,3 +158,53 @@ def test_large_write_mode_file(small_parts_b2: SimulatedB2) -> None:
             f.write(LARGE[offset : offset + 1_000_000])
     assert small_parts_b2.calls["b2_upload_part"] >= 2
     assert storage.size("export.bin") == len(LARGE)
+
+
+class _RecordingBody:
+    """A download body that remembers how many bytes each read asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+        self.asked: list[int] = []
+
+    def read(self, size: int) -> bytes:
+        self.asked.append(size)
+        return self._data.read(size)
+
+
+class _OneFile:
+    """A remote file whose downloads are recorded (the reader's only collaborator)."""
+
+    key = "big.bin"
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.bodies: list[_RecordingBody] = []
+
+    def metadata(self) -> Any:
+        raise AssertionError("the first download gives the size")
+
+    def download(self, range_: tuple[int, int] | None) -> Any:
+        start = range_[0] if range_ else 0
+        body = _RecordingBody(self.data[start:])
+        self.bodies.append(body)
+        return SimpleNamespace(
+            response=SimpleNamespace(raw=body, close=lambda: None),
+            download_version=SimpleNamespace(content_length=len(self.data), id_="v1"),
+        )
+
+    def upload(self, content: Any) -> Any:
+        raise AssertionError("nothing is written")
+
+
+@pytest.mark.parametrize("chunk", [64 * 1024, 1024 * 1024, 4 * 1024 * 1024])
+def test_reads_of_any_size_take_the_socket_in_pieces_of_a_quarter_mib(chunk: int) -> None:
+    # The piece size sets the speed at which big files are read: 64 KiB pieces or 1 MiB ones ran reads
+    # at half b2sdk's speed (see docs/benchmarks.md). Pieces of 256 KiB: four calls per MiB, no more.
+    remote = _OneFile(DATA)
+    with B2File(remote, "big.bin") as file:
+        received = b"".join(iter(lambda: file.read(chunk), b""))
+    assert received == DATA
+    [body] = remote.bodies
+    assert max(body.asked) == SOCKET_READ_SIZE == 256 * 1024
+    assert len(body.asked) <= len(DATA) // SOCKET_READ_SIZE + 2  # the last piece is short, then the end
