@@ -15,16 +15,31 @@ TITLES = {"library": "this library", "reference": "7.0.0", "raw-b2sdk": "b2sdk"}
 
 #: (scenario, label, [(figure, label)]) for the big-file table.
 MEASURED_ROWS: list[tuple[str, str, list[tuple[str, str]]]] = [
-    ("save-large", "save() from disk (TemporaryUploadedFile)", [("peak_mib", "peak MiB"), ("mib_s", "MiB/s")]),
+    (
+        "save-large",
+        "save() from disk (TemporaryUploadedFile)",
+        [("peak_mib", "peak MiB"), ("mib_s", "MiB/s"), ("cpu_ms_per_mib", "CPU ms/MiB")],
+    ),
     (
         "read-large",
         "open().read(chunk) to the end",
-        [("peak_mib", "peak MiB"), ("mib_s", "MiB/s"), ("ttfb_seconds", "first byte ms")],
+        [
+            ("peak_mib", "peak MiB"),
+            ("mib_s", "MiB/s"),
+            ("cpu_ms_per_mib", "CPU ms/MiB"),
+            ("ttfb_seconds", "first byte ms"),
+        ],
     ),
     (
         "proxy-large",
         "GET /b2l/ (proxy view)",
-        [("peak_mib", "peak MiB"), ("mib_s", "MiB/s"), ("ttfb_seconds", "first byte ms"), ("status", "status")],
+        [
+            ("peak_mib", "peak MiB"),
+            ("mib_s", "MiB/s"),
+            ("cpu_ms_per_mib", "CPU ms/MiB"),
+            ("ttfb_seconds", "first byte ms"),
+            ("status", "status"),
+        ],
     ),
     (
         "proxy-range",
@@ -49,6 +64,9 @@ COUNTED_ROWS: list[tuple[str, str]] = [
     ("proxy-get-10", "ten proxied GETs of one file"),
     ("expiring-links-100", "100 expiring links (100 files)"),
 ]
+
+#: Figures compared between contenders (this library's divided by the other's, same run).
+RATIO_FIGURES = ("mib_s", "cpu_ms_per_mib")
 
 Key = tuple[str, int | None, str]  # scenario, size in MiB (None for transaction scenarios), contender
 
@@ -169,6 +187,8 @@ def _format(figure: str, value: Any) -> str:
         return "-"
     if figure == "ttfb_seconds":
         return f"{value * 1000:.0f}" if value >= 0.01 else f"{value * 1000:.1f}"
+    if figure == "cpu_ms_per_mib":
+        return f"{value:.2f}"
     if isinstance(value, float):
         return f"{value:.1f}" if value < 100 else f"{value:.0f}"
     return str(value)
@@ -223,7 +243,7 @@ def measured_table(
                 where = f"{scenario} {size} MiB"
                 cells = [_cell(by_contender.get(c), figure, notes, f"{where}, {TITLES[c]}") for c in CONTENDERS]
                 ratios = ["", ""]
-                if figure == "mib_s":
+                if figure in RATIO_FIGURES:
                     mine = _ok_figure(by_contender.get("library"), figure)
                     ratios = [
                         _format_ratio(_ratio(mine, _ok_figure(by_contender.get(other), figure)))

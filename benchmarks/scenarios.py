@@ -17,7 +17,7 @@ from typing import Any
 from . import web
 from .contenders import STORAGE_CLASSES, Contender
 from .endpoints import B2Endpoint
-from .measure import MIB, Stopwatch, peak_memory
+from .measure import MIB, Stopwatch, cpu_ms_per_mib, peak_memory
 
 SMALL = b"small file body " * 640  # 10 KiB
 LINKS = 100
@@ -157,6 +157,7 @@ def _figures(size: int, watch: Stopwatch, memory: Any) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "mib_s": round(size / MIB / seconds, 1) if seconds else None,
         "ttfb_seconds": round(watch.first_byte, 4) if watch.first_byte is not None else None,
+        "cpu_ms_per_mib": cpu_ms_per_mib(watch.cpu_seconds, size),
     }
 
 
@@ -232,6 +233,7 @@ def _timed(size: int, answer: dict[str, Any]) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "mib_s": round(size / MIB / seconds, 1) if seconds else None,
         "ttfb_seconds": _round(answer["ttfb_seconds"]),
+        "cpu_ms_per_mib": cpu_ms_per_mib(answer["cpu_seconds"], size),
     }
 
 

@@ -69,4 +69,5 @@ def get(path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
         "bytes": received,
         "seconds": watch.stop(),
         "ttfb_seconds": watch.first_byte,
+        "cpu_seconds": watch.cpu_seconds,
     }

@@ -3,13 +3,15 @@ run with ``make bench``, not here)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 
 from benchmarks import report
 from benchmarks.__main__ import _combine
-from benchmarks.measure import MIB, peak_memory
+from benchmarks.measure import MIB, Stopwatch, cpu_ms_per_mib, peak_memory
 
 
 def test_peak_memory_sees_an_allocation_inside_the_block_and_not_one_before_it() -> None:
@@ -24,6 +26,23 @@ def test_peak_memory_sees_an_allocation_inside_the_block_and_not_one_before_it()
     del before
     assert small.above_baseline_mib < 8
     assert 30 <= big.above_baseline_mib < 48
+
+
+def test_cpu_time_counts_the_work_of_other_threads_and_not_waiting() -> None:
+    def spin(seconds: float) -> None:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+
+    watch = Stopwatch()
+    worker = threading.Thread(target=spin, args=(0.05,))
+    worker.start()
+    worker.join()
+    time.sleep(0.1)
+    watch.stop()
+    assert watch.cpu_seconds is not None and watch.stopped is not None
+    assert 0.05 <= watch.cpu_seconds < watch.stopped
+    assert cpu_ms_per_mib(0.5, 256 * MIB) == pytest.approx(1.953, abs=0.001)
 
 
 def _ok(**figures: Any) -> dict[str, Any]:
@@ -68,12 +87,17 @@ def test_save_peak_memory_limit(peak: float, expected: bool) -> None:
 
 def test_repeated_runs_keep_the_best_speed_and_the_worst_memory() -> None:
     runs = [
-        _ok(mib_s=10.0, ttfb_seconds=0.3, peak_mib=1.0),
-        _ok(mib_s=30.0, ttfb_seconds=0.2, peak_mib=3.0),
-        _ok(mib_s=20.0, ttfb_seconds=0.1, peak_mib=2.0),
+        _ok(mib_s=10.0, ttfb_seconds=0.3, cpu_ms_per_mib=0.5, peak_mib=1.0),
+        _ok(mib_s=30.0, ttfb_seconds=0.2, cpu_ms_per_mib=0.2, peak_mib=3.0),
+        _ok(mib_s=20.0, ttfb_seconds=0.1, cpu_ms_per_mib=0.3, peak_mib=2.0),
     ]
     merged = _combine(runs)
-    assert (merged["mib_s"], merged["ttfb_seconds"], merged["peak_mib"]) == (30.0, 0.1, 3.0)
+    assert (merged["mib_s"], merged["ttfb_seconds"], merged["cpu_ms_per_mib"], merged["peak_mib"]) == (
+        30.0,
+        0.1,
+        0.2,
+        3.0,
+    )
     assert [run["mib_s"] for run in merged["rounds"]] == [10.0, 30.0, 20.0]
 
 
