@@ -63,6 +63,7 @@ def test_a_logged_in_user_plays_and_seeks_a_video_served_from_b2l(new_page: Call
     alice = new_page()
     log_in(alice, "alice")
     responses: list[Any] = []
+    # A lambda: Playwright marks its handlers with an attribute, which a builtin like list.append refuses.
     alice.on("response", lambda response: responses.append(response))
     name = f"pattern-{uuid.uuid4().hex[:8]}.webm"
     src = upload_video(alice, name)
