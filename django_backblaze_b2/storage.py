@@ -248,9 +248,11 @@ class BackblazeB2Storage(Storage):
             raise ValueError("The name must be given.")
         key = self._key(name)
         bucket = self.bucket
-        for version in list(bucket.list_file_versions(key)):
-            if version.file_name == key:
-                bucket.delete_file_version(version.id_, version.file_name)
+        versions = [version for version in bucket.list_file_versions(key) if version.file_name == key]
+        # Oldest first: if B2 fails half-way, the newest content is still what the name shows, never
+        # an older version brought back.
+        for version in reversed(versions):
+            bucket.delete_file_version(version.id_, version.file_name)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, key)
 
