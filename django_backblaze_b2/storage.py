@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import pathlib
 import posixpath
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -442,15 +441,3 @@ class _Remote:
         if storage._memo is not None:
             storage._memo.put(storage.options.bucket, metadata)
         return metadata
-
-
-def iter_chunks(response: Any, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
-    """The bytes of a b2sdk download response, in chunks as stored (no content decoding); closes it."""
-    try:
-        while True:
-            chunk = response.raw.read(chunk_size)
-            if not chunk:
-                return
-            yield chunk
-    finally:
-        response.close()
