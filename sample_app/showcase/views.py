@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tasks import default_task_backend
+from django_tasks import task_backends
 
 from . import exports
 from .conf import b2_description
@@ -35,7 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "demo_users": DEMO_USERS,
             "shelves": [(s, s.files().count()) for s in SHELVES],
             "b2_description": b2_description(),
-            "tasks_backend": type(default_task_backend).__name__,
+            # default_task_backend is a lazy proxy: name the backend it stands for.
+            "tasks_backend": type(task_backends["default"]).__name__,
             "export": export,
             "export_is_live": export is not None and export.expires_at > timezone.now(),
         },
