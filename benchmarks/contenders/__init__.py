@@ -72,6 +72,40 @@ class Contender(ABC):
     def expiring_links(self, names: list[str], seconds: int) -> list[str]: ...
 
 
+class DjangoStorageContender(Contender):
+    """A contender used through Django storage classes (this library and 7.0.0 share the names)."""
+
+    storages: dict[str, Any]
+    storage: Any
+
+    def use(self, package: Any) -> None:
+        """Build one storage of each class from the imported ``django_backblaze_b2`` package."""
+        self.storages = {name: getattr(package, name)() for name in STORAGE_CLASSES}
+        self.storage = self.storages["BackblazeB2Storage"]
+
+    def warm_up(self) -> None:
+        for storage in self.storages.values():
+            storage.exists("bench/warm-up-missing.txt")
+
+    def save(self, name: str, content: Any) -> str:
+        return str(self.storage.save(name, content))
+
+    def open(self, name: str) -> IO[bytes]:
+        return self.storage.open(name, "rb")  # type: ignore[no-any-return]
+
+    def exists(self, name: str) -> bool:
+        return bool(self.storage.exists(name))
+
+    def size(self, name: str) -> int:
+        return int(self.storage.size(name))
+
+    def delete(self, name: str) -> None:
+        self.storage.delete(name)
+
+    def url(self, storage_class: str, name: str) -> str:
+        return str(self.storages[storage_class].url(name))
+
+
 CONTENDERS = {
     "library": "benchmarks.contenders.library:Library",
     "reference": "benchmarks.contenders.reference:Reference",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import inspect
 from contextlib import ExitStack
-from typing import IO, Any
+from typing import Any
 
 from ..endpoints import B2Endpoint, simulated_endpoint
-from . import STORAGE_CLASSES, Contender, NotApplicable
+from . import DjangoStorageContender, NotApplicable
 
 
-class Library(Contender):
+class Library(DjangoStorageContender):
     name = "library"
 
     @classmethod
@@ -35,30 +35,7 @@ class Library(Contender):
     def start(self) -> None:
         import django_backblaze_b2
 
-        self.storages = {name: getattr(django_backblaze_b2, name)() for name in STORAGE_CLASSES}
-        self.storage = self.storages["BackblazeB2Storage"]
-
-    def warm_up(self) -> None:
-        for storage in self.storages.values():
-            storage.exists("bench/warm-up-missing.txt")
-
-    def save(self, name: str, content: Any) -> str:
-        return str(self.storage.save(name, content))
-
-    def open(self, name: str) -> IO[bytes]:
-        return self.storage.open(name, "rb")  # type: ignore[no-any-return]
-
-    def exists(self, name: str) -> bool:
-        return bool(self.storage.exists(name))
-
-    def size(self, name: str) -> int:
-        return int(self.storage.size(name))
-
-    def delete(self, name: str) -> None:
-        self.storage.delete(name)
-
-    def url(self, storage_class: str, name: str) -> str:
-        return str(self.storages[storage_class].url(name))
+        self.use(django_backblaze_b2)
 
     def expiring_links(self, names: list[str], seconds: int) -> list[str]:
         url = self.storage.url
