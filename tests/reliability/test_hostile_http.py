@@ -89,9 +89,10 @@ class Served:
 
 
 @pytest.fixture
-def served_file(served: SimulatedB2, staff_client: Client) -> Served:
-    """The same name and bytes through every route's storage; its validators as the views send them."""
-    data = os.urandom(SIZE)
+def served_file(request: pytest.FixtureRequest, served: SimulatedB2, staff_client: Client) -> Served:
+    """The same name and bytes through every route's storage (``SIZE`` bytes unless the test asks for
+    another size), and its validators as the views send them."""
+    data = os.urandom(getattr(request, "param", SIZE))
     for storage_class in ROUTES.values():
         storage_class().save("film.bin", _content(data))
     first = staff_client.get("/b2/film.bin")
@@ -107,19 +108,19 @@ def _content(data: bytes) -> Any:
 
 # Header text as a server hands it to Django: latin-1, no control characters but tab.
 header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF) | st.just("\t"), max_size=80)
-offsets = st.one_of(st.integers(0, SIZE + 10), st.integers(SIZE - 3, SIZE + 3), st.integers(0, 10**30))
-positions = st.one_of(st.none(), offsets, st.just(-1))
 
 
 @st.composite
-def range_headers(draw: Any) -> str | None:
+def range_headers(draw: Any, size: int) -> str | None:
+    offsets = st.one_of(st.integers(0, size + 10), st.integers(max(0, size - 3), size + 3), st.integers(0, 10**30))
+    positions = st.one_of(st.none(), offsets, st.just(-1))
     kind = draw(st.sampled_from(["none", "one", "one", "one", "several", "text"]))
     if kind == "none":
         return None
     if kind == "text":
         return str(draw(header_text))
     if kind == "one":  # well-formed: a-b, a- or -n, satisfiable or not
-        first, length = draw(offsets), draw(st.integers(0, SIZE))
+        first, length = draw(offsets), draw(st.integers(0, size + 2))
         return str(draw(st.sampled_from([f"bytes={first}-{first + length}", f"bytes={first}-", f"bytes=-{length}"])))
     unit = draw(st.sampled_from(["bytes", "bytes", "Bytes", "BYTES", "items", "bytes ", ""]))
     specs = draw(st.lists(st.tuples(positions, positions), min_size=1, max_size=4))
@@ -161,7 +162,7 @@ def check_answer(method: str, response: Any, data: bytes) -> None:
     if method == "HEAD" or status == 304:
         assert body == b""
     elif status == 412:
-        assert data not in body
+        assert not data or data not in body
     elif status == 200:
         assert body == data
         assert response["Content-Length"] == str(len(data))
@@ -178,7 +179,8 @@ def check_answer(method: str, response: Any, data: bytes) -> None:
         TALLY.verified += 1
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("served_file", [0, 1, SIZE], indirect=True, ids=["empty", "one byte", "70 kB"])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(draw=st.data())
 def test_range_and_conditional_headers_never_break_an_answer(
     served_file: Served, staff_client: Client, draw: st.DataObject
@@ -193,9 +195,9 @@ def test_range_and_conditional_headers_never_break_an_answer(
         "If-Range": st.one_of(etag_headers(served_file.etag), date_headers(served_file.last_modified)),
     }
     # A few headers at a time: with all of them most requests would stop at a 304 or a 412.
-    chosen = draw.draw(st.lists(st.sampled_from(list(values)), unique=True, max_size=3))
+    chosen = draw.draw(st.lists(st.sampled_from(list(values)), unique=True, max_size=2))
     sent = {name: draw.draw(values[name]) for name in chosen}
-    range_header = draw.draw(range_headers())
+    range_header = draw.draw(range_headers(len(served_file.data)))
     if range_header is not None:
         sent["Range"] = range_header
 
@@ -390,9 +392,7 @@ def member(django_user_model: Any, settings: Any) -> User:
         "%5C%5Cevil.example",
     ],
 )
-def test_the_login_redirect_stays_on_the_site(
-    protected: Protected, member: User, client: Client, route: str, path: str
-) -> None:
+def test_the_login_redirect_stays_on_the_site(member: User, client: Client, route: str, path: str) -> None:
     response = counted(client.get(route + path))
     assert response.status_code == 302
     location = response["Location"]
