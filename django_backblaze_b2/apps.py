@@ -19,6 +19,7 @@ class DjangoBackblazeB2Config(AppConfig):
         from . import checks_buckets  # noqa: F401 - registers the deployment checks of the buckets
         from .checks_account_info import check_account_info_cache  # noqa: F401 - registers the cache checks
 
+        checks.register(b2_checks.check_settings)
         checks.register(b2_checks.check_route_separation, checks.Tags.security)
         checks.register(b2_checks.check_download_permission)
         setting_changed.connect(_reset_route_caches, dispatch_uid="django_backblaze_b2_routes")

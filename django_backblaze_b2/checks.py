@@ -1,5 +1,7 @@
-"""Django system checks (``manage.py check``) for configuration mistakes of the proxy routes.
+"""Django system checks (``manage.py check``) for configuration mistakes, offline (no B2 call).
 
+- ``django_backblaze_b2.E010``: ``BACKBLAZE_CONFIG`` is invalid (an unknown option, a wrong type...).
+- ``django_backblaze_b2.E011``: no credentials, and not on the simulated B2.
 - ``django_backblaze_b2.E001``: ``/b2/`` (anyone) reaches files of ``LoggedInStorage`` or ``StaffStorage``.
 - ``django_backblaze_b2.E002``: ``/b2l/`` (any logged-in user) reaches files of ``StaffStorage``.
 - ``django_backblaze_b2.E003``: ``BACKBLAZE_CONFIG["download_permission"]`` is not an importable callable.
@@ -14,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from . import routes
-from .options import settings_config
+from .options import resolve, settings_config
 
 _AUDIENCE = {"public": "anyone", "logged_in": "any logged-in user"}
 _IDS = {"public": "django_backblaze_b2.E001", "logged_in": "django_backblaze_b2.E002"}
@@ -72,3 +74,27 @@ def _permission_error(problem: str) -> Error:
         "such as 'myproject.permissions.may_download'.",
         id="django_backblaze_b2.E003",
     )
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``BACKBLAZE_CONFIG`` must resolve, and name credentials unless the simulated B2 is on."""
+    try:
+        options = resolve({}, source="BACKBLAZE_CONFIG")
+    except ImproperlyConfigured as error:
+        return [
+            Error(
+                str(error),
+                hint="Fix BACKBLAZE_CONFIG in your settings; the message names the option.",
+                id="django_backblaze_b2.E010",
+            )
+        ]
+    if options.simulator or options.has_credentials:
+        return []
+    return [
+        Error(
+            "BACKBLAZE_CONFIG has no B2 credentials: storages of django-backblaze-b2 cannot reach B2.",
+            hint="Set BACKBLAZE_CONFIG['application_key_id'] and ['application_key'] (from the environment, "
+            "never in code), or BACKBLAZE_CONFIG['simulator'] = True for a simulated B2 in development.",
+            id="django_backblaze_b2.E011",
+        )
+    ]

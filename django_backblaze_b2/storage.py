@@ -35,6 +35,8 @@ from .options import SECRET_OPTIONS, PossibleB2StorageOptions, StorageOptions, r
 
 logger = logging.getLogger("django_backblaze_b2")
 
+ABANDONED_LARGE_FILE_MS = 24 * 3600 * 1000
+
 
 class BackblazeB2StorageConstructorArgs(PossibleB2StorageOptions, total=False):
     opts: PossibleB2StorageOptions
@@ -215,19 +217,25 @@ class BackblazeB2Storage(Storage):
         """Keep a concurrent save of the same name from silently replacing another.
 
         B2 has no create-if-absent, so two saves can both find a name free and both upload it.
-        After uploading, list the name's live versions (one class C call): the earliest upload keeps
-        the name, and a later one moves itself, server-side, to a fresh name.
+        After uploading, list the name's versions (one class C call): the earliest upload keeps the
+        name, and a later one moves itself, server-side, to a fresh name. A large file still being
+        uploaded counts from its start (B2 orders versions by when they began, not when they
+        finished), so a small save never keeps a name that a large one started on first; one started
+        over a day ago is taken for abandoned.
         """
         bucket = self.bucket
-        live = []
+        contenders = []
+        abandoned_before = ours.upload_timestamp - ABANDONED_LARGE_FILE_MS
         for version in bucket.list_file_versions(ours.key, fetch_count=10):
             if version.action == "hide":
                 break
-            if version.action == "upload":
-                live.append(version)
-            if len(live) >= 10:
+            if version.action == "upload" or (
+                version.action == "start" and version.upload_timestamp > abandoned_before
+            ):
+                contenders.append(version)
+            if len(contenders) >= 10:
                 break
-        if not live or live[-1].id_ == ours.file_id or all(v.id_ != ours.file_id for v in live):
+        if all(v.id_ != ours.file_id for v in contenders) or contenders[-1].id_ == ours.file_id:
             return name
         new_name = self.get_available_name(name)
         new_key = self._key(new_name)
@@ -248,9 +256,11 @@ class BackblazeB2Storage(Storage):
             raise ValueError("The name must be given.")
         key = self._key(name)
         bucket = self.bucket
-        for version in list(bucket.list_file_versions(key)):
-            if version.file_name == key:
-                bucket.delete_file_version(version.id_, version.file_name)
+        versions = [version for version in bucket.list_file_versions(key) if version.file_name == key]
+        # Oldest first: if B2 fails half-way, the newest content is still what the name shows, never
+        # an older version brought back.
+        for version in reversed(versions):
+            bucket.delete_file_version(version.id_, version.file_name)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, key)
 

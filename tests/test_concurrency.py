@@ -40,6 +40,17 @@ def test_a_racing_save_of_the_same_name_keeps_both_files(b2: SimulatedB2, option
     assert b2.file_versions("django", "report.pdf") == 1
 
 
+def test_a_save_gives_way_to_a_large_upload_of_the_name_that_started_first(b2: SimulatedB2) -> None:
+    # B2 lists versions by when they began: a large file started before this save, and finished after
+    # it, would otherwise shadow it while both saves believe they kept the name.
+    bucket = b2.create_bucket("django")
+    started = bucket.api.session.start_large_file(bucket.id_, "movie.mp4", "video/mp4", {})
+    name = BackblazeB2Storage().save("movie.mp4", ContentFile(b"a small save of the same name"))
+    assert name != "movie.mp4"
+    assert BackblazeB2Storage().open(name).read() == b"a small save of the same name"
+    bucket.cancel_large_file(started["fileId"])
+
+
 def test_many_threads_saving_one_name_lose_nothing(b2: SimulatedB2) -> None:
     storage = BackblazeB2Storage()
     contents = [f"upload {i}".encode() for i in range(12)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import mimetypes
+import posixpath
+
 from django.conf import settings
 from django.db import models
 
@@ -27,6 +30,13 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return str(self.file.name)
+
+    @property
+    def is_video(self) -> bool:
+        """Whether the name says video (``.webm``, ``.mp4``...): guessed from the name, as the proxy
+        views do when B2 has no type, because asking B2 would cost a call per listed file."""
+        guessed, _encoding = mimetypes.guess_type(posixpath.basename(str(self.file.name)), strict=False)
+        return guessed is not None and guessed.startswith("video/")
 
 
 # Storages are given as callables (here, the classes) so that migrations record a dotted path only.

@@ -54,8 +54,11 @@ def shelf_page(request: HttpRequest, slug: str) -> HttpResponse:
             stored = current.files().create(uploaded_by=request.user, file=form.cleaned_data["file"])
             messages.success(request, f"Uploaded {stored.file.name} to {current.storage_class}.")
             return redirect("shelf", slug=slug)
-    files = current.files().select_related("uploaded_by")[:50]
-    return render(request, "showcase/shelf.html", {"shelf": current, "shelves": SHELVES, "files": files, "form": form})
+    files = list(current.files().select_related("uploaded_by")[:50])
+    # The owner-only view sends attachments without Range support: videos play from url() routes only.
+    videos = [] if current.owner_only else [stored for stored in files if stored.is_video]
+    context = {"shelf": current, "shelves": SHELVES, "files": files, "videos": videos, "form": form}
+    return render(request, "showcase/shelf.html", context)
 
 
 @require_GET

@@ -197,6 +197,22 @@ def test_an_upload_that_keeps_failing_raises_and_leaves_nothing(
     tally.extra["slowest give-up"] = f"{max(elapsed, float(tally.extra.get('slowest give-up', '0s')[:-1])):.1f}s"
 
 
+def test_a_delete_that_fails_half_way_never_brings_an_older_version_back(served: SimulatedB2, tally: Tally) -> None:
+    storage = BackblazeB2Storage(allow_file_overwrites=True)
+    for content in (b"v1: stale", b"v2: stale", b"v3: current"):
+        storage.save("page.html", ContentFile(content))
+    served.server.faults.fail("b2_delete_file_version", times=None, status=400, code="bad_request", after=1)
+    with pytest.raises(B2Error):
+        storage.delete("page.html")
+    served.server.faults.clear()
+    assert storage.open("page.html").read() == b"v3: current"  # not yet gone, but nothing stale shows
+    storage.delete("page.html")
+    assert not storage.exists("page.html")
+    assert served.file_versions("django", "page.html") == 0
+    tally.faults += 1
+    tally.succeeded += 1
+
+
 def test_a_failed_large_upload_cancels_its_unfinished_file_so_no_part_stays_billed(
     served: SimulatedB2, tally: Tally
 ) -> None:

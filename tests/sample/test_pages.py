@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.test import Client
 
 from django_backblaze_b2.testing import SimulatedB2
 from showcase.demo import DEMO_USERS
-from showcase.models import PublicFile
+from showcase.models import LoggedInFile, PrivateDocument, PublicFile
 from showcase.shelves import SHELVES
 
 pytestmark = [pytest.mark.urls("sample_project.urls"), pytest.mark.django_db]
@@ -45,3 +46,22 @@ def test_the_storage_page_lists_each_file_with_the_url_its_storage_gives(
 def test_the_login_page_offers_the_demo_users(client: Client, db: None) -> None:
     page = client.get("/accounts/login/").content.decode()
     assert all(demo.password in page for demo in DEMO_USERS)
+
+
+def test_a_video_gets_a_player_fed_by_its_url_and_other_files_do_not(
+    alice: Client, b2: SimulatedB2, demo_users: dict[str, User]
+) -> None:
+    for name in ("clip.webm", "notes.txt"):
+        LoggedInFile.objects.create(uploaded_by=demo_users["alice"], file=ContentFile(b"x", name=name))
+    page = alice.get("/storages/logged-in/").content.decode()
+    assert '<video controls preload="metadata" src="/b2l/members/clip.webm"' in page
+    assert page.count("<video") == 1
+
+
+def test_a_private_video_gets_no_player_as_its_download_view_sends_an_attachment(
+    alice: Client, b2: SimulatedB2, demo_users: dict[str, User]
+) -> None:
+    PrivateDocument.objects.create(uploaded_by=demo_users["alice"], file=ContentFile(b"x", name="clip.webm"))
+    page = alice.get("/storages/private/").content.decode()
+    assert "clip.webm" in page
+    assert "<video" not in page

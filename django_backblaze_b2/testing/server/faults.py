@@ -25,6 +25,7 @@ class FailRule:
     code: str
     message: str
     retry_after: float | None
+    after: int = 0  # calls of api_name to let through before failing
 
 
 @dataclass
@@ -50,10 +51,11 @@ class FaultControl(ABC):
         code: str | None = None,
         message: str = "",
         retry_after: float | None = None,
+        after: int = 0,
     ) -> dict[str, Any]:
         """Make the next ``times`` calls of ``api_name`` (a B2 API name such as ``b2_upload_file``)
         fail with ``status``; ``times=None`` fails every call until :meth:`clear`. ``retry_after``
-        adds a ``Retry-After`` header (seconds)."""
+        adds a ``Retry-After`` header (seconds). ``after`` lets that many calls through first."""
         return self.command(
             {
                 "action": "fail",
@@ -63,6 +65,7 @@ class FaultControl(ABC):
                 "code": code,
                 "message": message,
                 "retry_after": retry_after,
+                "after": after,
             }
         )
 
@@ -108,6 +111,7 @@ class Faults(FaultControl):
                 code=command.get("code") or DEFAULT_CODES.get(status, "internal_error"),
                 message=str(command.get("message") or "injected fault"),
                 retry_after=None if retry_after is None else float(retry_after),
+                after=int(command.get("after") or 0),
             )
             with self._lock:
                 self._failures.append(rule)
@@ -141,6 +145,9 @@ class Faults(FaultControl):
         with self._lock:
             for rule in self._failures:
                 if rule.api_name == api_name:
+                    if rule.after > 0:
+                        rule.after -= 1
+                        return None
                     if rule.remaining is not None:
                         rule.remaining -= 1
                         if rule.remaining <= 0:
