@@ -14,6 +14,7 @@ import argparse
 import html
 import random
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -161,7 +162,7 @@ class LoadRun:
         for shelf in ROUTES:  # every shelf has a file before the threads pick files to download
             self._upload(seeding, visitors, shelf, f"seed-{shelf}", -1)
         clients = [
-            threading.Thread(target=self._client, args=(number, visitors), name=f"load-{number}")
+            threading.Thread(target=self._client, args=(number, visitors), name=f"load-{number}", daemon=True)
             for number in range(self.threads)
         ]
         for client in clients:
@@ -373,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    # A SIGTERM unwinds like Ctrl-C, so the gunicorn and B2 server processes are stopped, not orphaned.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="b2-load-") as workdir:
         prepare_database(Path(workdir))
         with deploy(Path(workdir), workers=args.workers) as deployment:

@@ -162,7 +162,7 @@ def check_answer(method: str, response: Any, data: bytes) -> None:
     if method == "HEAD" or status == 304:
         assert body == b""
     elif status == 412:
-        assert not data or data not in body
+        assert len(data) < 16 or data not in body  # (a byte or two may well be in any text)
     elif status == 200:
         assert body == data
         assert response["Content-Length"] == str(len(data))
