@@ -193,20 +193,20 @@ class LoadRun:
             "refused": self._refused,
         }
         counter = 0
-        while self._reserve(1):
+        while self._reserve():
             operation = rng.choices(list(MIX), weights=list(MIX.values()))[0]
             counter += 1
             try:
                 operations[operation](rng, mine, number * 100_000 + counter)
-            except requests.RequestException as exc:
+            except Exception as exc:  # a dropped connection, a timeout, a page not as expected
                 self._fail(f"{operation}: {type(exc).__name__}: {exc}")
 
-    def _reserve(self, count: int) -> bool:
-        """Whether ``count`` more requests fit in the bounds (and count them)."""
+    def _reserve(self) -> bool:
+        """Whether one more request fits in the bounds (and count it)."""
         with self._lock:
             if self._issued >= self.planned or time.monotonic() >= self._deadline:
                 return False
-            self._issued += count
+            self._issued += 1
             done = self._issued / self.planned
         for moment, share in SAMPLES.items():
             if done >= share:
@@ -256,7 +256,7 @@ class LoadRun:
 
     def _upload(self, rng: random.Random, visitors: dict[str, Visitor], shelf: str, stem: str, number: int) -> None:
         """Upload through the shelf's page as a user allowed to, then find the file's link on the page."""
-        self._reserve(1)  # the page after the upload is one more request
+        self._reserve()  # the page after the upload is one more request
         uploader = visitors[rng.choice(UPLOADERS[shelf])]
         _weight, low, high = rng.choices(SIZES, weights=[weight for weight, _low, _high in SIZES])[0]
         data = rng.randbytes(rng.randint(low, high))
