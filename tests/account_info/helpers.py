@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import connections
 
+from django_backblaze_b2 import views
 from django_backblaze_b2.cache_account_info import DjangoCacheAccountInfo
 from django_backblaze_b2.connection import B2Connection, forget_connections
 from django_backblaze_b2.options import resolve
@@ -25,6 +26,7 @@ def new_process() -> BackblazeB2Storage:
     it shares with the first is only what is in the Django cache.
     """
     forget_connections()
+    views.reset_storages()  # the proxy routes' storages are per process too
     return BackblazeB2Storage()
 
 

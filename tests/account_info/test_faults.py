@@ -12,7 +12,9 @@ import pytest
 from django.core.cache import caches
 from django.core.files.base import ContentFile, File
 
+from django_backblaze_b2 import views
 from django_backblaze_b2.storage import BackblazeB2Storage
+from django_backblaze_b2.storages import LoggedInStorage, PublicStorage
 from django_backblaze_b2.testing import MB, SimulatedB2
 
 from .backends import CACHE_ALIAS, CacheUnderTest, Database
@@ -39,6 +41,12 @@ def redis_cache(settings: Any, own_redis: RedisServer) -> RedisServer:
         "account_info": {"type": "django-cache", "cache": CACHE_ALIAS},
     }
     return own_redis
+
+
+def body(response: Any) -> bytes:
+    content: bytes = b"".join(response.streaming_content) if response.streaming else response.content
+    response.close()
+    return content
 
 
 def cache_messages(caplog: pytest.LogCaptureFixture, text: str) -> int:
@@ -202,21 +210,32 @@ def test_a_dummy_cache_still_works(settings: Any, b2: SimulatedB2) -> None:
     assert b2.calls["b2_authorize_account"] == 2  # once per process: nothing is shared
 
 
-def test_a_view_reading_files_answers_200_while_redis_is_down(
-    settings: Any, redis_cache: RedisServer, b2: SimulatedB2, client: Any
+@pytest.mark.django_db
+def test_the_proxy_views_answer_200_while_redis_is_down(
+    redis_cache: RedisServer, b2: SimulatedB2, client: Any, django_user_model: Any
 ) -> None:
-    settings.ROOT_URLCONF = "tests.account_info.urls"
-    name = BackblazeB2Storage().save("report.txt", ContentFile(b"quarterly numbers"))
-    assert client.get(f"/read/{name}").status_code == 200
+    # The real routes (tests.urls includes django_backblaze_b2.urls): /b2/ for anyone, /b2l/ logged in.
+    files = {
+        f"/b2/{PublicStorage().save('report.txt', ContentFile(b'quarterly numbers'))}": b"quarterly numbers",
+        f"/b2l/{LoggedInStorage().save('minutes.txt', ContentFile(b'board minutes'))}": b"board minutes",
+    }
+    client.force_login(django_user_model.objects.create_user("member"))
+    assert [body(client.get(url)) for url in files] == list(files.values())
+    store_of(views.route_storage(PublicStorage))  # the routes keep the authorization in Redis
     redis_cache.stop()
 
-    during = client.get(f"/read/{name}")
+    during = {url: client.get(url) for url in files}
+    ranged = {url: client.get(url, headers={"Range": "bytes=0-4"}) for url in files}
     new_process()  # and a process that starts during the outage
-    fresh = client.get(f"/read/{name}")
+    fresh = {url: client.get(url) for url in files}
 
-    for response in (during, fresh):
-        assert response.status_code == 200
-        assert response.content == b"quarterly numbers"
+    for answers in (during, fresh):
+        for url, response in answers.items():
+            assert response.status_code == 200
+            assert body(response) == files[url]
+    for url, response in ranged.items():
+        assert response.status_code == 206
+        assert body(response) == files[url][:5]
 
 
 def test_the_warning_about_a_failing_cache_holds_no_secret(

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Generator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_APP = ROOT / "sample_app"
+from benchmarks.sample_deployment import (
+    ROOT,
+    background,
+    free_port,
+    prepare_database,
+    sample_environment,
+    wait_until_serving,
+)
+
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless",
@@ -34,7 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SERVER_START_TIMEOUT = 60
 
 
 def chromium_path() -> str:
@@ -47,56 +48,10 @@ def chromium_path() -> str:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def sample_environment(workdir: Path) -> dict[str, str]:
-    """The sample on its embedded simulated B2, whatever the developer's shell says about B2."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("B2_", "DJANGO_", "SAMPLE_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="sample_project.settings",
-        SAMPLE_DATABASE_PATH=str(workdir / "db.sqlite3"),
-        SAMPLE_VAR_DIR=str(workdir / "var"),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str, **kwargs: Any) -> Any:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=SAMPLE_APP, env=env, check=True, capture_output=True, **kwargs
-    )
-
-
-@contextmanager
-def background(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A process of the sample app (a web server, a task worker) for the duration of a block; its
-    output is kept in test-artifacts/."""
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=SAMPLE_APP, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(log_path, ARTIFACTS / f"e2e-{log_path.name}")
-
-
 @pytest.fixture(scope="session")
 def prepared_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database as ``make run`` leaves it before serving (migrated, demo users), made once."""
-    workdir = tmp_path_factory.mktemp("prepared")
-    env = sample_environment(workdir)
-    manage(env, "migrate", "--noinput")
-    manage(env, "demo_users")
-    return workdir / "db.sqlite3"
+    return prepare_database(tmp_path_factory.mktemp("prepared"))
 
 
 def sample_workdir(tmp_path_factory: pytest.TempPathFactory, prepared_database: Path, name: str) -> Path:
@@ -114,23 +69,10 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory, prepared_database: P
     env = sample_environment(workdir)
     base_url = f"http://127.0.0.1:{free_port()}"
     command = [sys.executable, "manage.py", "runserver", base_url.removeprefix("http://"), "--noreload"]
-    with background(command, env, workdir / "runserver.log") as server:
-        wait_until_serving(base_url, server, workdir / "runserver.log")
+    log_path = workdir / "runserver.log"
+    with background(command, env, log_path, keep_log_as=ARTIFACTS / f"e2e-{log_path.name}") as server:
+        wait_until_serving(base_url, server, log_path)
         yield base_url
-
-
-def wait_until_serving(base_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"The sample app's server stopped:\n{log_path.read_text()}", pytrace=False)
-        try:
-            with urllib.request.urlopen(base_url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"The sample app did not answer within {SERVER_START_TIMEOUT}s:\n{log_path.read_text()}")
 
 
 @pytest.fixture(scope="session")

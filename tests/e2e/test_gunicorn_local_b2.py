@@ -7,75 +7,32 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-from django_backblaze_b2.testing.server import LocalB2Server
-from showcase.demo import DEMO_USERS
+from benchmarks.sample_deployment import Deployment, Visitor, deploy
 
-from .conftest import background, free_port, sample_environment, sample_workdir, wait_until_serving
+from .conftest import ARTIFACTS, sample_workdir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WORKERS = 3
-PASSWORDS = {demo.username: demo.password for demo in DEMO_USERS}
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@dataclass(frozen=True)
-class Deployment:
-    base_url: str
-    workdir: Path
 
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory, prepared_database: Path) -> Iterator[Deployment]:
     workdir = sample_workdir(tmp_path_factory, prepared_database, "gunicorn")
-    with LocalB2Server.spawn() as b2:
-        env = {**sample_environment(workdir), "B2_REALM": b2.realm, "SAMPLE_TASKS": "database"}
-        base_url = f"http://127.0.0.1:{free_port()}"
-        bind = base_url.removeprefix("http://")
-        gunicorn = [sys.executable, "-m", "gunicorn", "sample_project.wsgi", "-w", str(WORKERS), "-b", bind]
-        worker = [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-reload"]
-        with (
-            background(gunicorn, env, workdir / "gunicorn.log") as server,
-            background(worker, env, workdir / "db_worker.log"),
-        ):
-            wait_until_serving(base_url, server, workdir / "gunicorn.log")
-            yield Deployment(base_url, workdir)
+    with deploy(workdir, workers=WORKERS, tasks="database", keep_logs_in=ARTIFACTS, prefix="e2e-") as deployed:
+        yield deployed
 
 
 @pytest.fixture
 def deployed(deployment: Deployment) -> str:
     return deployment.base_url
-
-
-class Visitor:
-    def __init__(self, base_url: str, username: str | None = None) -> None:
-        self.base_url = base_url
-        self.session = requests.Session()
-        if username is not None:
-            page = self.post("/accounts/login/", {"username": username, "password": PASSWORDS[username], "next": "/"})
-            assert f'<strong id="username">{username}</strong>' in page.text
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.get(self.base_url + path, timeout=30, **kwargs)
-
-    def post(self, path: str, data: dict[str, str], **kwargs: Any) -> requests.Response:
-        match = CSRF.search(self.get(path if path != "/export/" else "/").text)
-        assert match is not None
-        data = {**data, "csrfmiddlewaretoken": match.group(1)}
-        return self.session.post(
-            self.base_url + path, data=data, headers={"Referer": self.base_url + "/"}, timeout=30, **kwargs
-        )
 
 
 def test_every_worker_serves_the_files_and_the_rules_hold(deployed: str) -> None:
