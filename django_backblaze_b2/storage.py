@@ -112,13 +112,7 @@ class BackblazeB2Storage(Storage):
 
     def _metadata(self, name: str) -> FileMetadata:
         """Metadata from the memo if fresh, else from B2; ``FileNotFoundError`` when missing."""
-        key = self._key(name)
-        metadata = self._memo.get(self.options.bucket, key) if self._memo is not None else None
-        if metadata is None:
-            metadata = self._b2_metadata(key)
-        if metadata is None:
-            raise FileNotFoundError(f"No file named {name!r} in this storage.")
-        return metadata
+        return self._remembered_metadata(name) or self.get_file_metadata(name)
 
     def _remembered_metadata(self, name: str) -> FileMetadata | None:
         """Metadata from the short per-process memo only (no B2 call), or None."""
