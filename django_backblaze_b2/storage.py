@@ -193,10 +193,7 @@ class BackblazeB2Storage(Storage):
         remote = self._remote(name)
         if "w" not in mode and not any(c in mode for c in "a+"):
             # A missing file must fail at open(), as it does on disk: one HEAD, which also gives the size.
-            metadata = self._b2_metadata(remote.key)
-            if metadata is None:
-                raise FileNotFoundError(f"No file named {name!r} in this storage.")
-            return B2File(remote, name, mode, size=metadata.size)
+            return B2File(remote, name, mode, size=self.get_file_metadata(name).size)
         return B2File(remote, name, mode)
 
     def _save(self, name: str, content: Any) -> str:
