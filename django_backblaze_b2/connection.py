@@ -44,18 +44,55 @@ logger = logging.getLogger("django_backblaze_b2")
 UPLOAD_THREADS = 4  # per process; b2sdk's default of 10 is a lot next to a web server's workers
 
 
+class _TokenTracking:
+    """For b2sdk's own stores: remembers, per thread, the token b2sdk last took, so that a rejected
+    token can be told from a newer one another thread already got."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._thread = threading.local()
+        self.renewal_lock = threading.Lock()
+
+    def get_account_auth_token(self) -> str:
+        token: str = super().get_account_auth_token()  # type: ignore[misc]
+        self._thread.token = token
+        return token
+
+    def rejected_token(self) -> str | None:
+        return getattr(self._thread, "token", None)
+
+
+class _InMemoryAccountInfo(_TokenTracking, InMemoryAccountInfo):  # type: ignore[misc]
+    pass
+
+
+class _SqliteAccountInfo(_TokenTracking, SqliteAccountInfo):  # type: ignore[misc]
+    pass
+
+
 class _Session(RecordingSession):
-    """b2sdk's session, with an expired token replaced through the shared store, and the large files
-    it starts noted (see :mod:`.large_files`).
+    """b2sdk's session, with an expired token replaced once, and the large files it starts noted
+    (see :mod:`.large_files`).
 
     b2sdk's own ``authorize_automatically`` calls ``b2_authorize_account`` in every process and thread
     that meets the expired token. With a Django-cache store, one of them authorizes and the others
-    take the new token from the cache.
+    take the new token from the cache; with b2sdk's own stores, one thread per process does (and
+    processes sharing a sqlite file take a token another one wrote there).
     """
 
     def authorize_automatically(self) -> bool:
-        if isinstance(self.account_info, DjangoCacheAccountInfo):
-            return self.account_info.replace_rejected_token()
+        info = self.account_info
+        if isinstance(info, DjangoCacheAccountInfo):
+            return info.replace_rejected_token()
+        if isinstance(info, _TokenTracking):
+            rejected = info.rejected_token()
+            with info.renewal_lock:
+                try:
+                    if rejected is not None and info.get_account_auth_token() != rejected:
+                        return True  # renewed meanwhile: the retry uses the new token
+                except MissingAccountData:
+                    pass
+                return bool(super().authorize_automatically())
         return bool(super().authorize_automatically())
 
 
@@ -69,7 +106,7 @@ def _sqlite_account_info(path: str) -> AbstractAccountInfo:
     with open(f"{path}.lock", "a+b") as lock_file:
         locks.lock(lock_file, locks.LOCK_EX)
         try:
-            return SqliteAccountInfo(file_name=path)
+            return _SqliteAccountInfo(file_name=path)
         finally:
             locks.unlock(lock_file)
 
@@ -127,13 +164,13 @@ class B2Connection:
         if kind == "django-cache":
             if self.simulator is not None and config["cache"] not in caches:
                 # Everything is in this process anyway; don't make test settings declare a cache.
-                return InMemoryAccountInfo()
+                return _InMemoryAccountInfo()
             return DjangoCacheAccountInfo(
                 config["cache"], realm=self.realm, application_key_id=self._key_id, application_key=self._key
             )
         if kind == "sqlite":
             return _sqlite_account_info(config["database_path"])
-        return InMemoryAccountInfo()
+        return _InMemoryAccountInfo()
 
     def _authorize(self) -> None:
         logger.debug("django-backblaze-b2: authorizing with B2 (realm %s)", self.realm)

@@ -69,3 +69,31 @@ def test_expired_token_is_renewed(b2: SimulatedB2) -> None:
     b2.expire_tokens()
     assert storage.listdir("") == ([], ["a.txt"])  # listing checks the token (the simulator's downloads don't)
     assert b2.calls["b2_authorize_account"] == 2
+
+
+def test_an_expired_token_is_renewed_once_by_many_threads_with_the_memory_store() -> None:
+    import threading
+
+    from django_backblaze_b2.testing import simulated_b2
+
+    with simulated_b2(served=True) as served:
+        storage = BackblazeB2Storage(account_info={"type": "memory"})
+        storage.save("a.txt", ContentFile(b"x"))
+        served.expire_tokens()
+        # Slow listings: every thread sends the expired token before any renewal comes back.
+        served.server.faults.add_latency(0.3, api_name="b2_list_file_names")
+        served.calls.clear()
+        start = threading.Barrier(8)
+        results: list[object] = []
+
+        def list_files() -> None:
+            start.wait()
+            results.append(storage.listdir(""))
+
+        threads = [threading.Thread(target=list_files) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results == [([], ["a.txt"])] * 8
+        assert served.calls["b2_authorize_account"] == 1  # b2sdk alone would authorize in each thread
