@@ -479,22 +479,20 @@ class B2Backend:
     def op_get_upload_url(self, key: Any, token: str, params: dict[str, Any], version: str) -> dict[str, Any]:
         bucket = self._bucket(params.get("bucketId"))
         answer = self.simulator.get_upload_url(self.realm, token, bucket.bucket_id)
-        target = self.tokens.add_upload("file", bucket.bucket_id, answer["uploadUrl"])
-        number = next(self._upload_numbers)
-        return {
-            "bucketId": bucket.bucket_id,
-            "uploadUrl": f"{self.realm}/b2api/{version}/b2_upload_file/{bucket.bucket_id}/u{number}",
-            "authorizationToken": target.token,
-        }
+        return {"bucketId": bucket.bucket_id, **self._upload_target("file", bucket.bucket_id, answer, version)}
 
     def op_get_upload_part_url(self, key: Any, token: str, params: dict[str, Any], version: str) -> dict[str, Any]:
         file_sim = self._large_file(params.get("fileId"))
         answer = self.simulator.get_upload_part_url(self.realm, token, file_sim.file_id)
-        target = self.tokens.add_upload("part", file_sim.file_id, answer["uploadUrl"])
+        return {"fileId": file_sim.file_id, **self._upload_target("part", file_sim.file_id, answer, version)}
+
+    def _upload_target(self, kind: str, owner_id: str, answer: dict[str, Any], version: str) -> dict[str, str]:
+        """This server's upload URL and its token, standing for the simulator's ``answer``."""
+        target = self.tokens.add_upload(kind, owner_id, answer["uploadUrl"])
         number = next(self._upload_numbers)
+        api_name = "b2_upload_file" if kind == "file" else "b2_upload_part"
         return {
-            "fileId": file_sim.file_id,
-            "uploadUrl": f"{self.realm}/b2api/{version}/b2_upload_part/{file_sim.file_id}/u{number}",
+            "uploadUrl": f"{self.realm}/b2api/{version}/{api_name}/{owner_id}/u{number}",
             "authorizationToken": target.token,
         }
 
