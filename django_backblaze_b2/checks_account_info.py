@@ -14,17 +14,16 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import FileField
 from django.utils.module_loading import import_string
 
 from .options import StorageOptions, resolve
+from .usage import configured_backends, file_fields
 
 _NOT_SHARED = (LocMemCache, DummyCache)
 
@@ -96,18 +95,12 @@ def _options_in_use() -> Iterator[tuple[str, StorageOptions]]:
 
     with contextlib.suppress(ImproperlyConfigured):  # reported when a storage is built
         yield "BACKBLAZE_CONFIG", resolve({})
-    for alias, config in getattr(settings, "STORAGES", {}).items():
-        try:
-            backend = import_string(config["BACKEND"])
-        except (ImportError, KeyError, TypeError):
-            continue
-        if isinstance(backend, type) and issubclass(backend, BackblazeB2Storage):
+    for alias, backend, options in configured_backends():
+        if issubclass(backend, BackblazeB2Storage):
             try:
-                yield f"STORAGES[{alias!r}]", resolve(config.get("OPTIONS", {}))
+                yield f"STORAGES[{alias!r}]", resolve(options, route=backend.route)
             except ImproperlyConfigured:
                 continue
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            storage = getattr(field, "storage", None) if isinstance(field, FileField) else None
-            if isinstance(storage, BackblazeB2Storage):
-                yield f"{model._meta.label}.{field.name}", storage.options
+    for label, field in file_fields():
+        if isinstance(field.storage, BackblazeB2Storage):
+            yield label, field.storage.options

@@ -21,18 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from b2sdk.v2.exception import B2Error
-from django.apps import apps
-from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
-from django.db.models import FileField
 from django.urls import NoReverseMatch, reverse
-from django.utils.module_loading import import_string
 
 from .buckets import expected_encryption_mode
 from .connection import connection_for
 from .storage import BackblazeB2Storage
+from .usage import configured_backends, file_fields
 
 TAG = "b2"
 
@@ -146,23 +143,17 @@ def _compare(item: _InUse, bucket: Any) -> list[CheckMessage]:
 def _storages_in_use() -> list[tuple[str, Any]]:
     """(how to name it, how to build it) for every B2 storage the project uses."""
     found: list[tuple[str, Any]] = []
-    for alias, config in getattr(settings, "STORAGES", {}).items():
-        try:
-            backend = import_string(config["BACKEND"])
-        except (ImportError, KeyError):
-            continue
-        if isinstance(backend, type) and issubclass(backend, BackblazeB2Storage):
+    for alias, backend, options in configured_backends():
+        if issubclass(backend, BackblazeB2Storage):
             # Built as Django builds it, not taken from django.core.files.storage.storages, whose
             # instances outlive a changed STORAGES setting on Django 4.2.
-            options = dict(config.get("OPTIONS", {}))
             found.append((f"STORAGES[{alias!r}]", lambda backend=backend, options=options: backend(**options)))
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            storage = getattr(field, "storage", None) if isinstance(field, FileField) else None
-            if storage is default_storage:
-                continue  # STORAGES["default"], above; isinstance() would build it here, outside the try
-            if isinstance(storage, BackblazeB2Storage):
-                found.append((f"{model._meta.label}.{field.name}", lambda storage=storage: storage))
+    for label, field in file_fields():
+        storage = field.storage
+        if storage is default_storage:
+            continue  # STORAGES["default"], above; isinstance() would build it here, outside the try
+        if isinstance(storage, BackblazeB2Storage):
+            found.append((label, lambda storage=storage: storage))
     from .storages import LoggedInStorage, PublicStorage, StaffStorage
 
     for storage_class in (PublicStorage, LoggedInStorage, StaffStorage):

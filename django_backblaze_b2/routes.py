@@ -60,28 +60,12 @@ def route_of(storage: Any) -> str | None:
 
 def routes_in_use() -> set[str]:
     """Routes whose storage class is configured in ``STORAGES`` or used by a model's file field."""
-    from django.apps import apps
-    from django.conf import settings
-    from django.db.models import FileField
-    from django.utils.module_loading import import_string
+    from .usage import configured_backends, file_fields
 
-    used: set[str] = set()
-    for config in getattr(settings, "STORAGES", {}).values():
-        try:
-            backend = import_string(config["BACKEND"])
-        except (ImportError, KeyError, TypeError):
-            continue
-        route = route_of(backend)
-        if route:
-            used.add(route)
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if isinstance(field, FileField):
-                # Resolves default_storage (a lazy object) to the configured class, without calling B2.
-                route = route_of(field.storage.__class__)
-                if route:
-                    used.add(route)
-    return used
+    classes = [backend for _alias, backend, _options in configured_backends()]
+    # field.storage.__class__ resolves default_storage (a lazy object) to the configured class, without B2.
+    classes += [field.storage.__class__ for _label, field in file_fields()]
+    return {route for route in map(route_of, classes) if route}
 
 
 def exposed_scopes(route: str, in_use: set[str] | None = None) -> list[tuple[str, Scope]]:
