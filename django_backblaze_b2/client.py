@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from b2sdk.v2 import AuthInfoCache, B2Api, B2HttpApiConfig, Bucket
+from b2sdk.v2 import AuthInfoCache, B2Api, B2HttpApiConfig, Bucket, InMemoryAccountInfo
 from b2sdk.v2.exception import NonExistentBucket
 from django.core.exceptions import ImproperlyConfigured
 
@@ -64,6 +64,18 @@ def current_simulator() -> Simulated:
             "INSTALLED_APPS (or use the pytest plugin 'django_backblaze_b2.testing.pytest_plugin')."
         )
     return _current_simulator()
+
+
+class MissingBucketError(NonExistentBucket):  # type: ignore[misc]
+    """b2sdk's ``NonExistentBucket``, saying what to do about it."""
+
+    def __str__(self) -> str:
+        return (
+            f"B2 has no bucket {self.bucket_name!r} (or the application key cannot see it): create it in the "
+            "Backblaze console, or set BACKBLAZE_CONFIG['non_existent_bucket_details'] = {'bucket_type': "
+            "'allPrivate'} to have it created on first use. `manage.py check --deploy --tag b2` checks every "
+            "bucket in use."
+        )
 
 
 class _Session(RecordingSession):
@@ -114,20 +126,38 @@ class AccountClient:
             application_key=self._key,
             simulated=simulator is not None,
         )
-        self.api = _B2Api(
-            self.account_info,
-            cache=AuthInfoCache(self.account_info),
-            api_config=simulator.api_config() if simulator is not None else B2HttpApiConfig(),
-            max_upload_workers=UPLOAD_THREADS,
+        self.api = self._attached(
+            _B2Api(
+                self.account_info,
+                cache=AuthInfoCache(self.account_info),
+                api_config=simulator.api_config() if simulator is not None else B2HttpApiConfig(),
+                max_upload_workers=UPLOAD_THREADS,
+            )
         )
-        if simulator is not None:
-            simulator.attach(self.api)
         self.account_info.authorizer = self._authorize
         self._lock = threading.RLock()
         self._authorized = False
         self._buckets: dict[str, Bucket] = {}
         self._bucket_types: dict[str, str] = {}
         self.metadata_memo = MetadataMemo()
+
+    def _attached(self, api: B2Api) -> B2Api:
+        if self.simulator is not None:
+            self.simulator.attach(api)
+        return api
+
+    def verified_api(self) -> B2Api:
+        """A new ``B2Api`` authorized now with the configured key, its state in memory only.
+
+        For diagnostics: a token in the shared cache can outlive a mistyped or revoked key by a day,
+        so only a fresh ``b2_authorize_account`` (one class C call) proves the key works. Nothing of
+        the client's account info (the shared cache) is read or written.
+        """
+        info = InMemoryAccountInfo()
+        config = self.simulator.api_config() if self.simulator is not None else B2HttpApiConfig()
+        api = self._attached(B2Api(info, cache=AuthInfoCache(info), api_config=config))
+        api.authorize_account(self.realm, self._key_id, self._key)
+        return api
 
     def _authorize(self) -> None:
         logger.debug("django-backblaze-b2: authorizing with B2 (realm %s)", self.realm)
@@ -156,7 +186,7 @@ class AccountClient:
                 bucket = self._look_up_bucket(name)
             except NonExistentBucket:
                 if create_details is None and self.simulator is None:
-                    raise
+                    raise MissingBucketError(name) from None
                 details = creation_arguments(create_details)
                 logger.info("django-backblaze-b2: creating bucket %s (%s)", name, details["bucket_type"])
                 bucket = self.api.create_bucket(name, **details)
