@@ -33,7 +33,7 @@ def human_duration(seconds: float) -> str:
 
 
 #: Outcomes that moved no bytes: their bytes are shown, but not counted in the rate.
-IDLE_OUTCOMES = frozenset({"skipped", "unmodified", "kept", "failed", "would copy", "would delete"})
+IDLE_OUTCOMES = frozenset({"skipped", "unmodified", "kept", "failed", "would copy", "pretended"})
 
 
 class Progress:
@@ -102,7 +102,8 @@ class Progress:
         return text
 
     def finish(self) -> None:
+        """The last line: on a terminal always; in a log only after a long run (one of ``every`` files or more)."""
         if self.tty:
             self.write(f"\r{self.line()}\x1b[K\n")
-        elif self.files_done % self.every != 0:
+        elif self.files_done > self.every and self.files_done % self.every != 0:
             self.write(f"{self.line()}\n")
