@@ -16,9 +16,11 @@ import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.checks import run_checks
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.test import override_settings
 
+from django_backblaze_b2.staticfiles import BackblazeB2StaticStorage
 from django_backblaze_b2.testing import SimulatedB2
 from django_backblaze_b2.testing.pytest_plugin import served
 from tests.storage_settings import storages_setting
@@ -57,9 +59,15 @@ def static_b2(b2: SimulatedB2, site: Path, in_process_only: None) -> Iterator[Si
         STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
         STATIC_ROOT=None,
     ):
-        staticfiles_storage.bucket  # noqa: B018 - authorized, bucket known: the same for any deploy
+        static_storage().bucket  # noqa: B018 - authorized, bucket known: the same for any deploy
         b2.calls.clear()
         yield b2
+
+
+def static_storage() -> BackblazeB2StaticStorage:
+    storage = storages["staticfiles"]
+    assert isinstance(storage, BackblazeB2StaticStorage)
+    return storage
 
 
 def collectstatic(*args: str) -> tuple[str, str]:
@@ -143,7 +151,7 @@ def test_djangos_own_collectstatic_is_reported_and_still_works(static_b2: Simula
         assert "List 'django_backblaze_b2' above 'django.contrib.staticfiles'" in (warnings[0].hint or "")
 
         # Run inside collecting(), Django's own command costs the same listing.
-        with staticfiles_storage.collecting():
+        with static_storage().collecting():
             out, _err = collectstatic()
 
     assert f"{N_FILES} static files copied" in out

@@ -20,6 +20,7 @@ from django_backblaze_b2.operations.copy import CopyOutcome, copy_media
 from django_backblaze_b2.operations.inventory import Cursor, StoredFile
 from django_backblaze_b2.operations.orphans import DeleteOutcome, delete_orphans, find_orphans
 from django_backblaze_b2.operations.references import References
+from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.storages import LoggedInStorage, PublicStorage
 from django_backblaze_b2.testing import SimulatedB2
 from django_backblaze_b2.testing.server import LocalB2Server
@@ -287,7 +288,9 @@ def test_deleting_orphans_costs_one_versions_listing_and_runs_in_parallel(media:
 def test_orphans_command_budget(media: SimulatedB2) -> None:
     names = [f"documents/{i:05}.txt" for i in range(1200)]
     upload(media, "staging-media", names)
-    storages["default"].bucket  # noqa: B018 - authorized, bucket known: the same for any deployment
+    staging = storages["default"]
+    assert isinstance(staging, BackblazeB2Storage)
+    staging.bucket  # noqa: B018 - authorized, bucket known: the same for any deployment
     media.calls.clear()
 
     out, _err = run("b2_orphans", "--min-age", "0", "--delete", "--no-input")
