@@ -8,6 +8,7 @@ import math
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +17,13 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from django_backblaze_b2.access import MARK_KEY
 from django_backblaze_b2.operations.copy import CopyOutcome, copy_media
 from django_backblaze_b2.operations.inventory import Cursor, StoredFile
 from django_backblaze_b2.operations.orphans import DeleteOutcome, delete_orphans, find_orphans
 from django_backblaze_b2.operations.references import References
 from django_backblaze_b2.storage import BackblazeB2Storage
-from django_backblaze_b2.storages import LoggedInStorage, PublicStorage
+from django_backblaze_b2.storages import LoggedInStorage, PublicStorage, StaffStorage
 from django_backblaze_b2.testing import SimulatedB2
 from django_backblaze_b2.testing.server import LocalB2Server
 from django_backblaze_b2.testing.simulator import MB
@@ -133,8 +135,31 @@ def test_storages_can_be_named_by_route(media: SimulatedB2) -> None:
     assert "1 copied" in out
     with LoggedInStorage().open("handouts/a.txt") as copied:
         assert copied.read() == b"for everyone"
+    # The copy belongs to the destination's route: it carries its access mark, not the source's.
+    assert PublicStorage().get_file_metadata("handouts/a.txt").file_info[MARK_KEY] == "public"
+    assert LoggedInStorage().get_file_metadata("handouts/a.txt").file_info[MARK_KEY] == "logged_in"
     # Public media into the logged-in route: a warning, before anything is copied.
     assert "Warning: The source's files are for anyone, the destination's for logged-in users" in err
+
+
+def test_a_copy_into_a_proxied_storage_is_marked_and_recognised_the_next_time(
+    media: SimulatedB2, tmp_path: Path
+) -> None:
+    StaffStorage().save("reports/q1.pdf", ContentFile(b"%PDF"))
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports/q2.pdf").write_bytes(b"%PDF 2")
+    local = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}
+
+    with storages_setting({"local": local}):
+        server_side, _err = run("b2_copy_media", "--from", "staff", "--to", "logged_in", "--all")
+        streamed, _err = run("b2_copy_media", "--from", "local", "--to", "logged_in", "--all")
+        again, _err = run("b2_copy_media", "--from", "staff", "--to", "logged_in", "--all")
+
+    assert "1 copied" in server_side and "1 copied" in streamed
+    assert "1 already there" in again
+    members = LoggedInStorage()
+    for name in ("reports/q1.pdf", "reports/q2.pdf"):
+        assert members.get_file_metadata(name).file_info[MARK_KEY] == "logged_in"
 
 
 def test_storages_can_be_named_by_model_field(media: SimulatedB2) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,7 +27,7 @@ from b2sdk.v2 import SSE_C_KEY_ID_FILE_INFO_KEY_NAME
 from b2sdk.v2.exception import AccessDenied, B2Error, NonExistentBucket, Unauthorized
 from django.core.files.storage import Storage
 
-from .. import routes
+from .. import access, routes
 from ..encryption import decryption_errors
 from ..storage import BackblazeB2Storage
 from .inventory import COPY_OF, LARGE_FILE_SHA1, Inventory, StoredFile, inventory_of
@@ -179,7 +179,7 @@ def access_warning(source: Storage, destination: Storage) -> str | None:
     from_level, to_level = access_level(source), access_level(destination)
     if from_level is None or to_level is None or from_level == to_level:
         return None
-    wider = routes.ROUTES.index(to_level) < routes.ROUTES.index(from_level)
+    wider = access.ROUTES.index(to_level) < access.ROUTES.index(from_level)
     consequence = (
         "the copies become downloadable by more people than the originals"
         if wider
@@ -262,22 +262,22 @@ class _Copier:
         assert isinstance(self.source, BackblazeB2Storage)
         assert isinstance(self.destination, BackblazeB2Storage)
         name = source_file.name
+        key = self.destination._key(name)
         with decryption_errors(self.source._key(name), self.source.options.server_side_encryption):
             self.destination.bucket.copy(
                 source_file.file_id,
-                self.destination._key(name),
-                content_type=source_file.content_type,
-                file_info=_copied_file_info(source_file),
+                key,
                 length=source_file.size or None,
                 source_encryption=_encryption(self.source, "read"),
                 destination_encryption=_encryption(self.destination, "write"),
                 source_file_info=dict(source_file.file_info),
                 source_content_type=source_file.content_type,
                 max_part_size=self.max_part_size,
+                **_copy_metadata(source_file, self.destination, key),
             )
         memo = self.destination._memo
         if memo is not None:
-            memo.forget(self.destination.options.bucket, self.destination._key(name))
+            memo.forget(self.destination.options.bucket, key)
 
     def _stream(self, source_file: StoredFile) -> None:
         name = source_file.name
@@ -286,6 +286,7 @@ class _Copier:
                 content.content_type = source_file.content_type
             if isinstance(self.destination, BackblazeB2Storage):
                 options = self.destination.get_upload_options(name, content)
+                # The destination's access mark, if any, is set again on upload whatever the source had.
                 options["file_info"] = {**(options.get("file_info") or {}), **_copied_file_info(source_file)}
                 self.destination._remote(name).upload(content, options)
                 return
@@ -296,18 +297,35 @@ class _Copier:
             raise RuntimeError(f"the destination stored it as {saved!r}, so rows naming {name!r} would not find it")
 
 
-def _copied_file_info(source_file: StoredFile) -> dict[str, str]:
-    """The source's file info, plus what lets the next run recognise the copy.
+def _copy_metadata(source_file: StoredFile, destination: BackblazeB2Storage, key: str) -> dict[str, Any]:
+    """The metadata of a server-side copy: the source's, with this copy's marks.
 
-    B2 allows 10 file info entries (headers such as ``b2-cache-control`` included): the marks are
-    added only while there is room, the SHA-1 first, since any copy can be matched by it.
+    Into a proxied storage the copy belongs to the destination's route: the destination gives the
+    source's metadata made safe, with its access mark, and the marks that recognise a copy are added.
     """
-    info = {key: value for key, value in source_file.file_info.items() if key not in _NOT_COPIED_INFO}
+    remarked = destination._remarked_metadata(source_file.metadata, key) if source_file.metadata else {}
+    if not remarked:
+        return {"content_type": source_file.content_type, "file_info": _copied_file_info(source_file)}
+    headers = sum(1 for name, value in remarked.items() if name not in ("content_type", "file_info") and value)
+    return {**remarked, "file_info": _copied_file_info(source_file, remarked.get("file_info") or {}, headers)}
+
+
+def _copied_file_info(
+    source_file: StoredFile, info: Mapping[str, str] | None = None, headers: int = 0
+) -> dict[str, str]:
+    """The source's file info (or ``info``), plus what lets the next run recognise the copy.
+
+    B2 allows 10 file info entries (headers such as ``b2-cache-control`` included, ``headers`` more
+    given apart): the marks are added only while there is room, the SHA-1 first, since any copy can
+    be matched by it.
+    """
+    given = source_file.file_info if info is None else info
+    copied = {key: value for key, value in given.items() if key not in _NOT_COPIED_INFO}
     marks = {LARGE_FILE_SHA1: source_file.sha1, COPY_OF: source_file.file_id}
     for key, value in marks.items():
-        if value and key not in info and len(info) < MAX_FILE_INFO:
-            info[key] = value
-    return info
+        if value and key not in copied and len(copied) + headers < MAX_FILE_INFO:
+            copied[key] = value
+    return copied
 
 
 def _same_b2_account(source: Storage, destination: Storage) -> bool:

@@ -39,6 +39,7 @@ class StoredFile:
     content_type: str | None = None
     file_info: Mapping[str, str] = field(default_factory=dict)
     uploaded_at: datetime | None = None
+    metadata: FileMetadata | None = None  # what B2 stores about it, for a B2 storage
 
     @property
     def copy_of(self) -> str | None:
@@ -54,6 +55,7 @@ class StoredFile:
             content_type=metadata.content_type,
             file_info=metadata.file_info,
             uploaded_at=metadata.uploaded_at,
+            metadata=metadata,
         )
 
 

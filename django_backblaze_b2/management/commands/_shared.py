@@ -19,7 +19,7 @@ from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import FileField
 
-from ... import routes
+from ... import access, routes
 from ...operations.progress import Progress
 
 
@@ -30,14 +30,14 @@ def storage_for(name: str) -> Storage:
             return storages[name]
         except InvalidStorageError as error:
             raise CommandError(f"settings.STORAGES[{name!r}]: {error}") from None
-    if name in routes.ROUTES:
+    if name in access.ROUTES:
         return _route_storage(name)
     if name.count(".") == 2:
         return _field_storage(name)
     known = ", ".join(sorted(settings.STORAGES)) or "none"
     raise CommandError(
         f"No storage {name!r} in settings.STORAGES (configured: {known}). Name a STORAGES alias, a proxy route "
-        f"({', '.join(routes.ROUTES)}) or a file field as app_label.Model.field."
+        f"({', '.join(access.ROUTES)}) or a file field as app_label.Model.field."
     )
 
 
