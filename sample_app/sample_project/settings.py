@@ -32,10 +32,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Above django.contrib.staticfiles: its collectstatic answers from one B2 listing per 1000 files.
+    "django_backblaze_b2",
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks.backends.database",
-    "django_backblaze_b2",
     "showcase",
 ]
 MIDDLEWARE = [
