@@ -144,7 +144,7 @@ def _swap_model_storages(django_tests: types.ModuleType) -> None:
         if storage is not None:
             field.storage = swapped.setdefault(id(storage), on_b2(storage))
     # The tests also use the module's temp_storage directly.
-    django_tests.temp_storage = swapped  # type: ignore[attr-defined].setdefault(id(models.temp_storage), on_b2(models.temp_storage))
+    setattr(django_tests, "temp_storage", swapped.setdefault(id(models.temp_storage), on_b2(models.temp_storage)))  # noqa: B010
 
 
 def _skipped(reason: str) -> Any:
