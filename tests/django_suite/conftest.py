@@ -12,8 +12,8 @@ _outcomes: Counter[str] = Counter()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if not report.nodeid.startswith(SUITE):
-        return
+    if type(report) is not pytest.TestReport or not report.nodeid.startswith(SUITE):
+        return  # subtests are counted with their test
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         _outcomes[report.outcome] += 1
 
