@@ -160,6 +160,7 @@ class B2File(File):  # type: ignore[type-arg]
         self._remote = remote
         self._known_size = size
         super().__init__(self._streams(mode, size), name)
+        self.mode = mode  # File.__init__ took the spool's own mode ("w+b")
 
     def _streams(self, mode: str, size: int | None) -> IO[Any]:
         normalized = mode.replace("t", "")

@@ -29,14 +29,15 @@ from django.core.files.utils import validate_file_name
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
-from . import compat, expiring_links, names, upload, upload_headers
+from . import compat, expiring_links, logs, names, upload, upload_headers
 from .connection import B2Connection, connection_for
 from .encryption import decryption_errors
 from .files import B2File
 from .metadata import FileMetadata, MetadataMemo
 from .options import SECRET_OPTIONS, PossibleB2StorageOptions, StorageOptions, resolve
 
-logger = logging.getLogger("django_backblaze_b2")
+logger = logging.getLogger(logs.LOGGER_NAME)
+logs.bridge_legacy_logger()  # for projects without "django_backblaze_b2" in INSTALLED_APPS, as 7.0.0 allowed
 
 ABANDONED_LARGE_FILE_MS = 24 * 3600 * 1000
 
