@@ -113,6 +113,21 @@ def test_overwriting_truncates_a_name_too_long_as_django_does() -> None:
     assert read(storage, "test_l.txt") == b"y"
 
 
+class NameKeeping(BackblazeB2Storage):
+    """The 7.0.0-era way to overwrite: a get_available_name() that keeps the name."""
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return name
+
+
+def test_a_get_available_name_that_keeps_the_name_overwrites() -> None:
+    storage = NameKeeping()
+    assert storage.save("same.txt", ContentFile(b"one")) == "same.txt"
+    assert storage.save("same.txt", ContentFile(b"two")) == "same.txt"
+    assert read(storage, "same.txt") == b"two"
+    assert storage.listdir("") == ([], ["same.txt"])
+
+
 class UpperCase(ContentFile):  # type: ignore[type-arg]
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         for chunk in super().chunks(chunk_size):
