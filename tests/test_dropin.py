@@ -316,6 +316,23 @@ def test_text_modes_read_and_write_str_and_say_how_to_use_bytes(storage: Backbla
     assert read(storage, "binary.bin") == b"\xff\xfe\x00binary"
 
 
+@pytest.mark.parametrize("mode", ["a", "ab", "r+", "rb+", "w+b"])
+def test_modes_b2_cannot_honour_are_refused_with_the_reason(storage: BackblazeB2Storage, mode: str) -> None:
+    storage.save("fixed.txt", ContentFile(b"fixed"))
+    with pytest.raises(ValueError, match="cannot append to or modify a file in place"):
+        storage.open("fixed.txt", mode)
+    assert read(storage, "fixed.txt") == b"fixed"
+
+
+def test_what_7_0_0_returned_for_a_missing_file_is_now_an_error(storage: BackblazeB2Storage) -> None:
+    with pytest.raises(FileNotFoundError):
+        storage.size("missing.txt")  # 7.0.0: 0
+    with pytest.raises(FileNotFoundError):
+        storage.open("missing.txt")  # 7.0.0: b2sdk's FileNotPresent on the first read
+    with pytest.raises(NotImplementedError):
+        storage.path("missing.txt")  # 7.0.0: the name itself
+
+
 # -- django-storages users ------------------------------------------------------------------------
 
 
