@@ -191,18 +191,20 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "statement",
+    ("statement", "set_up"),
     [
-        "from django_backblaze_b2 import urls",
-        "import django_backblaze_b2.urls as urls",
-        "from django_backblaze_b2 import *",
+        ("from django_backblaze_b2 import urls", True),
+        ("import django_backblaze_b2.urls as urls", True),
+        ("from django_backblaze_b2 import *", True),
+        ("from django_backblaze_b2 import *", False),  # before Django is set up, as 7.0.0 allowed
     ],
 )
-def test_importing_urls_in_a_fresh_process(statement: str) -> None:
+def test_importing_urls_in_a_fresh_process(statement: str, set_up: bool) -> None:
     done = run_python(
         f"""
         import django
-        django.setup()
+        if {set_up}:
+            django.setup()
         {statement}
         print([pattern.name for pattern in urls.urlpatterns])
         """
