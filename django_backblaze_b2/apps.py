@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
-from django.core import checks
 
 
 class DjangoBackblazeB2Config(AppConfig):
@@ -15,13 +14,8 @@ class DjangoBackblazeB2Config(AppConfig):
     def ready(self) -> None:
         from django.core.signals import setting_changed
 
-        from . import checks as b2_checks
-        from . import checks_buckets  # noqa: F401 - registers the deployment checks of the buckets
-        from .checks_account_info import check_account_info_cache  # noqa: F401 - registers the cache checks
+        from . import system_checks  # noqa: F401 - registers the checks (storage.py does too)
 
-        checks.register(b2_checks.check_settings)
-        checks.register(b2_checks.check_route_separation, checks.Tags.security)
-        checks.register(b2_checks.check_download_permission)
         setting_changed.connect(_reset_route_caches, dispatch_uid="django_backblaze_b2_routes")
 
 

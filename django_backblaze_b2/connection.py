@@ -142,6 +142,7 @@ class B2Connection:
             from .testing.simulator import RealisticRawSimulator
 
             api_config = B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
+        self._api_config = api_config
         self.api = _B2Api(
             self.account_info,
             cache=AuthInfoCache(self.account_info),
@@ -175,6 +176,20 @@ class B2Connection:
     def _authorize(self) -> None:
         logger.debug("django-backblaze-b2: authorizing with B2 (realm %s)", self.realm)
         self.api.authorize_account(self.realm, self._key_id, self._key)
+
+    def verified_api(self) -> B2Api:
+        """A new ``B2Api`` authorized now with the configured key, its state in memory only.
+
+        For diagnostics: a token in the shared cache can outlive a mistyped or revoked key by a day,
+        so only a fresh ``b2_authorize_account`` (one class C call) proves the key works. Nothing of
+        the connection's account info (the shared cache) is read or written.
+        """
+        info = InMemoryAccountInfo()
+        api = B2Api(info, cache=AuthInfoCache(info), api_config=self._api_config)
+        if self.simulator is not None and self.simulator.in_process:
+            api.session.raw_api = self.simulator.raw
+        api.authorize_account(self.realm, self._key_id, self._key)
+        return api
 
     def ensure_authorized(self) -> None:
         """Authorize unless this process, or another one through the shared cache, already has."""

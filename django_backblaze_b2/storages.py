@@ -15,10 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.deconstruct import deconstructible
 
 from .storage import BackblazeB2Storage
+
+NAMESPACE = "django_b2_storage"  # django_backblaze_b2.urls's app_name
 
 # Options that decide where files live or which account they belong to.
 _SETTINGS_ONLY = (
@@ -47,7 +49,15 @@ class _ProxiedStorage(BackblazeB2Storage):
             )
 
     def _get_file_url(self, name: str) -> str:
-        return reverse(f"django_b2_storage:{self.url_name}", args=[self._key_name(name)])
+        key_name = self._key_name(name)
+        try:
+            return reverse(f"{NAMESPACE}:{self.url_name}", args=[key_name])
+        except NoReverseMatch:
+            raise NoReverseMatch(
+                f"{type(self).__name__}.url() needs the route {NAMESPACE}:{self.url_name}: add "
+                "path('', include('django_backblaze_b2.urls')) to your project's urlpatterns "
+                "(system check django_backblaze_b2.E051)."
+            ) from None
 
     def _key_name(self, name: str) -> str:
         self._key(name)  # validates the name
