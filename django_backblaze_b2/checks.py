@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
@@ -141,7 +142,9 @@ def check_routes_reachable(app_configs: Any = None, **kwargs: Any) -> list[Check
         if route:
             places.setdefault(route, []).append(f"STORAGES[{alias!r}]")
     for label, field in file_fields():
-        route = routes.route_of(field.storage.__class__)  # no B2 call, and no storage built
+        if field.storage is default_storage:
+            continue  # STORAGES["default"], above (its __class__ would build it)
+        route = routes.route_of(field.storage)
         if route:
             places.setdefault(route, []).append(label)
     messages: list[CheckMessage] = []

@@ -44,6 +44,18 @@ logger = logging.getLogger("django_backblaze_b2")
 UPLOAD_THREADS = 4  # per process; b2sdk's default of 10 is a lot next to a web server's workers
 
 
+class MissingBucketError(NonExistentBucket):  # type: ignore[misc]
+    """b2sdk's ``NonExistentBucket``, saying what to do about it."""
+
+    def __str__(self) -> str:
+        return (
+            f"B2 has no bucket {self.bucket_name!r} (or the application key cannot see it): create it in the "
+            "Backblaze console, or set BACKBLAZE_CONFIG['non_existent_bucket_details'] = {'bucket_type': "
+            "'allPrivate'} to have it created on first use. `manage.py check --deploy --tag b2` checks every "
+            "bucket in use."
+        )
+
+
 class _TokenTracking:
     """For b2sdk's own stores: remembers, per thread, the token b2sdk last took, so that a rejected
     token can be told from a newer one another thread already got."""
@@ -225,7 +237,7 @@ class B2Connection:
                 bucket = self._look_up_bucket(name)
             except NonExistentBucket:
                 if create_details is None and self.simulator is None:
-                    raise
+                    raise MissingBucketError(name) from None
                 details = creation_arguments(create_details)
                 logger.info("django-backblaze-b2: creating bucket %s (%s)", name, details["bucket_type"])
                 bucket = self.api.create_bucket(name, **details)

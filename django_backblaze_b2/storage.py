@@ -306,9 +306,20 @@ class BackblazeB2Storage(Storage):
         return self._get_file_url(name)
 
     def _get_file_url(self, name: str) -> str:
-        """The direct B2 download URL: expiring when ``url_expiry`` is set, else plain (public buckets)."""
-        if self.options.url_expiry is not None:
-            return self.expiring_url(name, self.options.url_expiry)
+        """The direct B2 download URL: expiring when ``url_expiry`` is set or the bucket is private, else plain.
+
+        Whether the bucket is private is learnt once per process (``expiring_private_urls=False``
+        skips that and gives plain links, which a private bucket answers with 401).
+        """
+        options = self.options
+        if options.url_expiry is not None:
+            return self.expiring_url(name, options.url_expiry)
+        if (
+            options.expiring_private_urls
+            and not (options.server_side_encryption and options.server_side_encryption.customer_key)
+            and self._connection.bucket_type(options.bucket) != "allPublic"
+        ):
+            return self.expiring_url(name, expiring_links.PRIVATE_URL_EXPIRY)
         return self.b2_url(name)
 
     def expiring_url(self, name: str, seconds: int) -> str:
