@@ -46,6 +46,11 @@ STATIC_DEFAULTS: dict[str, Any] = {
     "location": "static",
     # collectstatic deletes before saving, and the manifest mixin calls _save() on existing names.
     "allow_file_overwrites": True,
+    # Media's settings that cannot fit a public static bucket: links that expire, and a bucket created
+    # private. Set them in STORAGES["staticfiles"]["OPTIONS"] to create the static bucket, public.
+    "url_expiry": None,
+    "proxy_redirect_expiry": None,
+    "non_existent_bucket_details": None,
 }
 
 
