@@ -12,8 +12,10 @@ per route.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from b2sdk.v2.exception import B2Error
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils.deconstruct import deconstructible
@@ -21,6 +23,7 @@ from django.utils.deconstruct import deconstructible
 from .storage import BackblazeB2Storage
 
 NAMESPACE = "django_b2_storage"  # django_backblaze_b2.urls's app_name
+logger = logging.getLogger("django_backblaze_b2")
 
 # Options that decide where files live or which account they belong to.
 _SETTINGS_ONLY = (
@@ -72,7 +75,19 @@ class PublicStorage(_ProxiedStorage):
     url_name = "b2-public"
 
     def _get_file_url(self, name: str) -> str:
-        if self._connection.bucket_type(self.options.bucket) != "allPublic":
+        try:
+            public = self._connection.bucket_type(self.options.bucket) == "allPublic"
+        except B2Error as error:
+            # /b2/ serves the file either way (and answers 502/503 itself while B2 is down): a page
+            # linking to public files must not fail because B2 could not be asked.
+            logger.warning(
+                "django-backblaze-b2: PublicStorage could not learn whether bucket %r is public (%s); "
+                "linking through /b2/.",
+                self.options.bucket,
+                type(error).__name__,
+            )
+            public = False
+        if not public:
             return super()._get_file_url(name)
         return self.public_url(name)
 

@@ -298,3 +298,10 @@ def test_storages_are_rebuilt_from_settings() -> None:
     # Guard for the tests above: STORAGES overrides give fresh instances.
     with storages_setting({"default": {"BACKEND": B2, "OPTIONS": {"bucket": "one"}}}):
         assert storages["default"].options.bucket == "one"  # type: ignore[attr-defined]
+
+
+def test_public_storage_links_through_its_route_when_b2_cannot_be_asked(server: LocalB2Server) -> None:
+    from django_backblaze_b2 import PublicStorage
+
+    with on_server(server, {}, application_key="wrong"):
+        assert PublicStorage().url("notes.txt") == "/b2/notes.txt"
