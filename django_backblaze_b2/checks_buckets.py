@@ -29,12 +29,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 
 from .buckets import expected_encryption_mode
-from .checks import route_is_reachable
+from .checks import PROXIED_STORAGES, route_is_reachable
 from .connection import B2Connection, connection_for
 from .options import resolve
-from .routes import ROUTES
 from .storage import BackblazeB2Storage
-from .storages import LoggedInStorage, PublicStorage, StaffStorage
 from .usage import configured_backends, file_fields
 
 
@@ -207,7 +205,7 @@ def _storages_in_use() -> list[tuple[str, Any]]:
             continue  # STORAGES["default"], above; isinstance() would build it here, outside the try
         if isinstance(storage, BackblazeB2Storage):
             found.append((label, lambda storage=storage: storage))
-    for route, storage_class in zip(ROUTES, (PublicStorage, LoggedInStorage, StaffStorage), strict=True):
+    for route, storage_class in PROXIED_STORAGES.items():
         if route_is_reachable(route):  # the route's view serves files with a storage of its own
             found.append((storage_class.__name__, storage_class))
     return found
