@@ -198,7 +198,9 @@ def _storages_in_use() -> list[tuple[str, Any]]:
         if issubclass(backend, BackblazeB2Storage):
             # Built as Django builds it, not taken from django.core.files.storage.storages, whose
             # instances outlive a changed STORAGES setting on Django 4.2.
-            found.append((f"STORAGES[{alias!r}]", lambda backend=backend, options=options: backend(**options)))
+            # authorize_on_init off: with validate_on_init, building the storage would create its bucket.
+            build = {**options, "authorize_on_init": False}
+            found.append((f"STORAGES[{alias!r}]", lambda backend=backend, options=build: backend(**options)))
     for label, field in file_fields():
         storage = field.storage
         if storage is default_storage:
@@ -207,7 +209,7 @@ def _storages_in_use() -> list[tuple[str, Any]]:
             found.append((label, lambda storage=storage: storage))
     for route, storage_class in PROXIED_STORAGES.items():
         if route_is_reachable(route):  # the route's view serves files with a storage of its own
-            found.append((storage_class.__name__, storage_class))
+            found.append((storage_class.__name__, lambda cls=storage_class: cls(authorize_on_init=False)))
     return found
 
 

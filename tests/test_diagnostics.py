@@ -305,3 +305,11 @@ def test_public_storage_links_through_its_route_when_b2_cannot_be_asked(server: 
 
     with on_server(server, {}, application_key="wrong"):
         assert PublicStorage().url("notes.txt") == "/b2/notes.txt"
+
+
+def test_validate_on_init_does_not_make_the_deploy_check_create_buckets(server: LocalB2Server) -> None:
+    details = {"bucket_type": "allPrivate"}
+    options = {"authorize_on_init": True, "validate_on_init": True, "non_existent_bucket_details": details}
+    with on_server(server, {"default": {"BACKEND": B2, "OPTIONS": options}}):
+        assert deploy_messages() == []
+    assert server.calls["b2_create_bucket"] == 0
