@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
@@ -178,6 +179,8 @@ PROXIED_STORAGES = {storage.route: storage for storage in (PublicStorage, Logged
 
 
 def route_is_reachable(route: str) -> bool:
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return False  # no URLconf at all (a project that only runs commands): no route either
     try:
         reverse(f"{namespace}:{PROXIED_STORAGES[route].url_name}", args=["x"])
     except NoReverseMatch:

@@ -313,3 +313,10 @@ def test_validate_on_init_does_not_make_the_deploy_check_create_buckets(server: 
     with on_server(server, {"default": {"BACKEND": B2, "OPTIONS": options}}):
         assert deploy_messages() == []
     assert server.calls["b2_create_bucket"] == 0
+
+
+def test_a_project_without_a_urlconf_gets_its_deploy_check(server: LocalB2Server, settings: Any) -> None:
+    del settings.ROOT_URLCONF  # a project that only runs commands (collectstatic, b2_copy_media)
+    with on_server(server, {"default": {"BACKEND": B2}}):
+        messages = deploy_messages()
+    assert [m.id for m in messages] == ["django_backblaze_b2.E030"]  # and no AttributeError
