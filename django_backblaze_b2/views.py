@@ -158,7 +158,9 @@ class DownloadView:
     staff_required: ClassVar[bool] = False
     #: None: the file's own stored Cache-Control, else ``http.DEFAULT_PUBLIC_CACHE_CONTROL``.
     cache_control: ClassVar[str | None] = None
-    chunk_size: ClassVar[int] = 1024 * 1024
+    chunk_size: ClassVar[int] = http.DEFAULT_CHUNK_SIZE
+    #: Under ASGI, the bytes read per trip to a worker thread (see :mod:`.http.streaming`).
+    read_ahead: ClassVar[int] = http.DEFAULT_READ_AHEAD
 
     @classmethod
     def as_view(cls) -> Callable[[HttpRequest, str], HttpResponseBase]:
@@ -312,12 +314,13 @@ class DownloadView:
     ) -> HttpResponseBase:
         """A Django response for a decision, streaming ``downloaded`` (a b2sdk download) when it has a body."""
         if downloaded is not None and decision.body_range is not None and request.method == "GET":
-            return http.streaming_response(
+            return http.body_response(
                 decision,
                 downloaded.response,
                 asynchronous=isinstance(request, ASGIRequest),
                 chunk_size=self.chunk_size,
                 name=name,
+                read_ahead=self.read_ahead,
             )
         if downloaded is not None:
             downloaded.response.close()

@@ -25,12 +25,24 @@ from .responder import (
     decide,
     method_not_allowed,
 )
-from .streaming import AsyncBody, IncompleteDownloadError, SyncBody, plain_response, streaming_response
+from .streaming import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_READ_AHEAD,
+    AsyncBody,
+    IncompleteDownloadError,
+    SyncBody,
+    body_response,
+    plain_response,
+    read_whole,
+    streaming_response,
+)
 
 __all__ = [
     "ALLOWED_METHODS",
     "ALLOW_HEADER",
+    "DEFAULT_CHUNK_SIZE",
     "DEFAULT_PUBLIC_CACHE_CONTROL",
+    "DEFAULT_READ_AHEAD",
     "NOT_MODIFIED_HEADERS",
     "PASSIVE_INLINE_TYPES",
     "PRIVATE_CACHE_CONTROL",
@@ -43,6 +55,7 @@ __all__ = [
     "IncompleteDownloadError",
     "SyncBody",
     "Unsatisfiable",
+    "body_response",
     "content_disposition",
     "decide",
     "evaluate_preconditions",
@@ -53,6 +66,7 @@ __all__ = [
     "normalize_content_type",
     "parse_range_header",
     "plain_response",
+    "read_whole",
     "select_range",
     "streaming_response",
     "strong_match",
