@@ -215,14 +215,18 @@ class Run:
     def _direct(self, round_: int, base: str, headers: dict[str, str], large_name: str) -> None:
         for concurrency in self.plan.concurrency:
             urls = [base + large_name] * self.plan.transfers(concurrency)
-            self._measure(DIRECT, f"large C={concurrency}", round_, urls, concurrency, self.plan.size_mib * MIB, None, headers)
+            self._measure(
+                DIRECT, f"large C={concurrency}", round_, urls, concurrency, self.plan.size_mib * MIB, None, headers
+            )
         urls = [base + SMALL_NAME] * self.plan.small_requests
         self._measure(DIRECT, "small direct", round_, urls, self.plan.small_concurrency, 1024, None, headers)
 
     def _proxied(self, round_: int, served: Served, large_name: str) -> None:
         for concurrency in self.plan.concurrency:
             urls = [f"{served.base_url}/b2/{large_name}"] * self.plan.transfers(concurrency)
-            self._measure(served.name, f"large C={concurrency}", round_, urls, concurrency, self.plan.size_mib * MIB, served)
+            self._measure(
+                served.name, f"large C={concurrency}", round_, urls, concurrency, self.plan.size_mib * MIB, served
+            )
         for what, path in (("small proxied", f"/b2/{SMALL_NAME}"), ("small plain", "/plain/")):
             urls = [served.base_url + path] * self.plan.small_requests
             self._measure(served.name, what, round_, urls, self.plan.small_concurrency, 1024, served)

@@ -11,7 +11,8 @@ B2, in chunks of :attr:`DownloadView.chunk_size`: through a sync iterator under 
 under ASGI, so nothing is buffered.
 
 With the ``proxy_redirect_expiry`` option a permitted request is answered with a 302 to a short-lived
-direct B2 link instead (see ``docs/expiring-links-encryption-metadata.md``).
+direct B2 link instead (see ``docs/expiring-links-encryption-metadata.md``); with ``proxy_offload`` a
+permitted GET is handed to nginx, which downloads the body from B2 itself (see ``http.offload``).
 
 Finer permissions: set ``BACKBLAZE_CONFIG["download_permission"]`` to the dotted path of a callable
 ``(request, storage, name) -> bool``, or subclass :class:`DownloadView` and override
@@ -43,7 +44,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from . import http, routes
-from .expiring_links import redirect_response
+from .expiring_links import authorizations_for, redirect_response
 from .metadata import FileMetadata
 from .storage import BackblazeB2Storage
 from .storages import LoggedInStorage, PublicStorage, StaffStorage
@@ -269,6 +270,8 @@ class DownloadView:
         )
 
     def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
+        if storage.options.proxy_offload is not None and request.method == "GET":
+            return self.offload(request, storage, name, storage.options.proxy_offload)
         conditional = any(header in request.headers for header in CONDITIONAL_HEADERS)
         ranged = request.method == "GET" and "Range" in request.headers
         if request.method == "GET" and not conditional and not ranged:
@@ -308,6 +311,20 @@ class DownloadView:
                 return self.respond(request, decision, downloaded, name)
             downloaded.response.close()  # replaced since its metadata was learnt
         raise _StaleMetadataError(name)
+
+    def offload(self, request: HttpRequest, storage: BackblazeB2Storage, name: str, location: str) -> HttpResponseBase:
+        """Offload mode (the ``proxy_offload`` option): nginx downloads the body from B2 (see ``http.offload``).
+
+        The metadata is asked afresh: nginx fetches the newest version by name, and the headers
+        decided here must describe that version. A 304, 412 or 416 is answered here.
+        """
+        decision = self.decide(request, storage, file_meta(storage.get_file_metadata(name), name))
+        if decision.body_range is None:
+            return self.respond(request, decision)
+        # A token for this exact file name only; nginx sends it to B2 and never to the browser.
+        authorizations = authorizations_for(storage._connection)
+        token = authorizations.token(storage.bucket, storage._key(name), http.OFFLOAD_TOKEN_SECONDS)
+        return http.offload_response(decision, location, storage.b2_url(name), token)
 
     def respond(
         self, request: HttpRequest, decision: http.Decision, downloaded: Any = None, name: str = ""

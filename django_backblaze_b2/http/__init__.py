@@ -13,6 +13,8 @@ from .headers import (
     is_passive,
     normalize_content_type,
 )
+from .offload import TOKEN_SECONDS as OFFLOAD_TOKEN_SECONDS
+from .offload import nginx_location, offload_response
 from .ranges import UNSATISFIABLE, ByteRange, Unsatisfiable, parse_range_header, select_range
 from .responder import (
     ALLOW_HEADER,
@@ -44,6 +46,7 @@ __all__ = [
     "DEFAULT_PUBLIC_CACHE_CONTROL",
     "DEFAULT_READ_AHEAD",
     "NOT_MODIFIED_HEADERS",
+    "OFFLOAD_TOKEN_SECONDS",
     "PASSIVE_INLINE_TYPES",
     "PRIVATE_CACHE_CONTROL",
     "SANDBOX_CSP",
@@ -63,7 +66,9 @@ __all__ = [
     "is_passive",
     "make_etag",
     "method_not_allowed",
+    "nginx_location",
     "normalize_content_type",
+    "offload_response",
     "parse_range_header",
     "plain_response",
     "read_whole",
