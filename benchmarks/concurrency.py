@@ -27,6 +27,7 @@ from . import b2server
 from .endpoints import BUCKET, ROOT
 from .measure import MIB
 from .processes import RssSampler, children, cpu_seconds
+from .spread import Spread, verdict
 
 WORKERS = 2
 SMALL_NAME = "concurrency/small.bin"
@@ -268,6 +269,173 @@ class Run:
         self.measurements.append(measurement)
 
 
+# -- the tables --------------------------------------------------------------------------------------
+
+#: Targets, each judged round by round (see :mod:`.spread`).
+ASGI = "uvicorn"
+WSGI = "gunicorn sync"
+PARITY = 1.2  # ASGI against WSGI: CPU per MiB, CPU per small request
+SMALL_OVERHEAD = 2.0  # a proxied 1 KiB GET against a plain view answering 1 KiB from memory
+RSS_PER_STREAM_MIB = 2.0  # a worker's memory per concurrent stream (bounded read-ahead)
+
+
+def _ok(measurements: list[Measurement], contender: str, what: str) -> dict[int, Measurement]:
+    return {m.round: m for m in measurements if m.contender == contender and m.what == what and m.outcome == "ok"}
+
+
+def _figure(measurements: list[Measurement], contender: str, what: str, figure: str) -> dict[int, float]:
+    found = _ok(measurements, contender, what)
+    if figure == "worker_rss_mib":
+        return {r: m.worker_rss_mib for r, m in found.items() if m.worker_rss_mib is not None}
+    return {r: m.figures[figure] for r, m in found.items() if figure in m.figures}
+
+
+def _ratios(mine: dict[int, float], theirs: dict[int, float]) -> dict[int, float]:
+    """Round by round: the contenders of one round ran back to back, so the machine's mood cancels."""
+    return {r: mine[r] / theirs[r] for r in mine if theirs.get(r)}
+
+
+def _cell(values: dict[int, float], digits: int = 1, suffix: str = "") -> str:
+    spread = Spread.of(values.values())
+    return "-" if spread is None else spread.format(digits) + suffix
+
+
+def _pooled_cpu_per_mib(measurements: list[Measurement], contender: str) -> dict[int, float]:
+    """Worker CPU per MiB over every concurrency of a round."""
+    cpu: dict[int, float] = {}
+    mib: dict[int, float] = {}
+    for m in measurements:
+        if m.contender == contender and m.what.startswith("large") and m.outcome == "ok" and m.worker_cpu_seconds:
+            cpu[m.round] = cpu.get(m.round, 0.0) + m.worker_cpu_seconds * 1000
+            mib[m.round] = mib.get(m.round, 0.0) + m.bytes / MIB
+    return {r: cpu[r] / mib[r] for r in cpu if mib.get(r)}
+
+
+def tables(measurements: list[Measurement], plan: Plan) -> tuple[str, list[dict[str, Any]]]:
+    from .report import table
+
+    large_rows = []
+    for server in plan.servers:
+        for concurrency in plan.concurrency:
+            what = f"large C={concurrency}"
+            proxied = _figure(measurements, server, what, "mib_s")
+            direct = _figure(measurements, DIRECT, what, "mib_s")
+            large_rows.append(
+                [
+                    server,
+                    str(concurrency),
+                    _cell(proxied, 0),
+                    _cell(direct, 0),
+                    _cell(_ratios(proxied, direct), 2, "x"),
+                    _cell(_figure(measurements, server, what, "cpu_ms_per_mib"), 2),
+                    _cell(_figure(measurements, server, what, "worker_rss_mib"), 0),
+                ]
+            )
+    large = table(
+        [
+            "server (2 workers)",
+            "C",
+            "MiB/s proxied",
+            "MiB/s direct",
+            "proxied/direct",
+            "worker CPU ms/MiB",
+            "worker RSS MiB",
+        ],
+        large_rows,
+    )
+    small_rows = []
+    for server in plan.servers:
+        proxied = _figure(measurements, server, "small proxied", "requests_s")
+        plain = _figure(measurements, server, "small plain", "requests_s")
+        direct = _figure(measurements, DIRECT, "small direct", "requests_s")
+        cpu_proxied = _figure(measurements, server, "small proxied", "cpu_ms_per_request")
+        cpu_plain = _figure(measurements, server, "small plain", "cpu_ms_per_request")
+        small_rows.append(
+            [
+                server,
+                _cell(proxied, 0),
+                _cell(plain, 0),
+                _cell(direct, 0),
+                _cell(_ratios(proxied, direct), 2, "x"),
+                _cell(cpu_proxied, 2),
+                _cell(cpu_plain, 2),
+                _cell(_ratios(cpu_proxied, cpu_plain), 2, "x"),
+            ]
+        )
+    small = table(
+        [
+            "server (2 workers)",
+            "req/s proxied",
+            "req/s plain view",
+            "req/s direct",
+            "proxied/direct",
+            "CPU ms/req proxied",
+            "CPU ms/req plain",
+            "proxied/plain CPU",
+        ],
+        small_rows,
+    )
+    verdicts = _verdicts(measurements, plan)
+    lines = [
+        f"Concurrency: {plan.size_mib} MiB file via /b2/, {WORKERS} workers per server, curl clients, "
+        f"{plan.rounds} round(s) with the contenders interleaved: median (min-max); ratios are taken round by "
+        "round. direct = curl from the local B2 server itself; worker RSS = the highest RSS of one worker",
+        "",
+        large,
+        "",
+        f"1 KiB file, {plan.small_requests} requests, {plan.small_concurrency} at a time; plain view = a Django view "
+        "answering 1 KiB from memory, through the same middleware",
+        "",
+        small,
+        "",
+        table(["target (every round)", "verdict"], [[v["target"], v["verdict"]] for v in verdicts]),
+    ]
+    return "\n".join(lines), verdicts
+
+
+def _verdicts(measurements: list[Measurement], plan: Plan) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def add(text: str, per_round: dict[int, float], limit: float) -> None:
+        outcome = verdict(value <= limit for value in per_round.values())
+        found.append({"scenario": "concurrency", "target": text, "verdict": outcome, "rounds": per_round})
+
+    if ASGI in plan.servers and WSGI in plan.servers:
+        add(
+            f"{ASGI} worker CPU per MiB <= {PARITY:g}x {WSGI}'s",
+            _ratios(_pooled_cpu_per_mib(measurements, ASGI), _pooled_cpu_per_mib(measurements, WSGI)),
+            PARITY,
+        )
+        add(
+            f"{ASGI} worker CPU per proxied 1 KiB GET <= {PARITY:g}x {WSGI}'s",
+            _ratios(
+                _figure(measurements, ASGI, "small proxied", "cpu_ms_per_request"),
+                _figure(measurements, WSGI, "small proxied", "cpu_ms_per_request"),
+            ),
+            PARITY,
+        )
+    for server in plan.servers:
+        add(
+            f"{server}: CPU per proxied 1 KiB GET <= {SMALL_OVERHEAD:g}x the plain view's",
+            _ratios(
+                _figure(measurements, server, "small proxied", "cpu_ms_per_request"),
+                _figure(measurements, server, "small plain", "cpu_ms_per_request"),
+            ),
+            SMALL_OVERHEAD,
+        )
+    if ASGI in plan.servers and len(plan.concurrency) > 1:
+        low, high = min(plan.concurrency), max(plan.concurrency)
+        streams = (high - low) / WORKERS  # more concurrent streams per worker at the highest concurrency
+        rss_low = _figure(measurements, ASGI, f"large C={low}", "worker_rss_mib")
+        rss_high = _figure(measurements, ASGI, f"large C={high}", "worker_rss_mib")
+        add(
+            f"{ASGI} worker RSS growth C={low} -> C={high} <= {RSS_PER_STREAM_MIB:g} MiB per extra stream",
+            {r: (rss_high[r] - rss_low[r]) / streams for r in rss_high if r in rss_low},
+            RSS_PER_STREAM_MIB,
+        )
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import json
@@ -281,8 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan(arguments.size, tuple(arguments.concurrency), arguments.rounds, servers=tuple(arguments.servers))
     out = ROOT / "bench-results"
     measurements = Run(plan, out / "logs", out / "fixtures", lambda text: print(text, file=sys.stderr)).run()
-    for measurement in measurements:
-        print(json.dumps(measurement.as_dict()))
+    text, _verdicts = tables(measurements, plan)
+    print(text)
+    (out / "concurrency.json").write_text(json.dumps([m.as_dict() for m in measurements], indent=1) + "\n")
     return 0
 
 
