@@ -198,7 +198,9 @@ class Bench:
             if not found
         ]
         servers = tuple(
-            name for name in concurrency.SERVERS if name != "uvicorn" or importlib.util.find_spec("uvicorn")
+            name
+            for name in (concurrency.SERVERS if self.arguments.full else concurrency.DEFAULT_SERVERS)
+            if not name.startswith("uvicorn") or importlib.util.find_spec("uvicorn")
         )
         if missing:
             self.concurrency_text = f"Concurrency: n/a ({' and '.join(missing)} not found)"
@@ -209,7 +211,7 @@ class Bench:
         run = concurrency.Run(plan, self.logs, self.arguments.out / "fixtures", _progress)
         self.concurrency_measurements = [m.as_dict() for m in run.run()]
         self.concurrency_text, self.concurrency_verdicts = concurrency.tables(run.measurements, plan)
-        if "uvicorn" not in servers:
+        if not any(name.startswith("uvicorn") for name in servers):
             self.concurrency_text += "\n(uvicorn is not installed: pip install uvicorn)"
 
     def render(self, seconds: float) -> tuple[str, dict[str, Any]]:

@@ -32,6 +32,16 @@ from .spread import Spread, verdict
 WORKERS = 2
 SMALL_NAME = "concurrency/small.bin"
 START_TIMEOUT = 60
+
+
+def _uvicorn(application: str, bind: str) -> list[str]:
+    host, port = bind.split(":")
+    return [
+        *[sys.executable, "-m", "uvicorn", application, "--workers", str(WORKERS), "--host", host, "--port", port],
+        *["--no-access-log", "--log-level", "warning"],
+    ]
+
+
 #: The server processes measured, by name: the command serving the benchmark site on ``bind``.
 SERVERS: dict[str, Callable[[str], list[str]]] = {
     "gunicorn sync": lambda bind: [
@@ -42,11 +52,12 @@ SERVERS: dict[str, Callable[[str], list[str]]] = {
         *[sys.executable, "-m", "gunicorn", "benchmarks.site.wsgi:application"],
         *["-w", str(WORKERS), "-b", bind, "-k", "gthread", "--threads", "4", "--log-level", "warning"],
     ],
-    "uvicorn": lambda bind: [
-        *[sys.executable, "-m", "uvicorn", "benchmarks.site.asgi:application", "--workers", str(WORKERS)],
-        *["--host", bind.split(":")[0], "--port", bind.split(":")[1], "--no-access-log", "--log-level", "warning"],
-    ],
+    # With django_backblaze_b2.asgi's application (1 MiB messages), and with Django's own (64 KiB).
+    "uvicorn": lambda bind: _uvicorn("benchmarks.site.asgi:application", bind),
+    "uvicorn, Django's handler": lambda bind: _uvicorn("benchmarks.site.asgi:django_application", bind),
 }
+#: The servers of a default run (--full adds the rest).
+DEFAULT_SERVERS = ("gunicorn sync", "gunicorn gthread 2x4", "uvicorn")
 DIRECT = "direct"
 
 
@@ -57,7 +68,7 @@ class Plan:
     rounds: int = 3
     small_requests: int = 200
     small_concurrency: int = 8
-    servers: tuple[str, ...] = tuple(SERVERS)
+    servers: tuple[str, ...] = DEFAULT_SERVERS
 
     def transfers(self, concurrency: int) -> int:
         """How many downloads at one concurrency: enough that each client makes a few."""
