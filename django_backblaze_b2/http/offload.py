@@ -90,8 +90,17 @@ def _variable(header: str) -> str:
     return "b2_" + header.lower().replace("-", "_")
 
 
-def nginx_location(location: str = "/_b2/", *, resolver: str = "127.0.0.53") -> str:
-    """The nginx ``location`` block serving offloaded downloads (paste it into your ``server``)."""
+def nginx_location(
+    location: str = "/_b2/",
+    *,
+    resolver: str = "127.0.0.53",
+    trusted_certificate: str = "/etc/ssl/certs/ca-certificates.crt",
+) -> str:
+    """The nginx ``location`` block serving offloaded downloads (paste it into your ``server``).
+
+    ``resolver``: a DNS server nginx asks for B2's download host; ``trusted_certificate``: the CA
+    bundle that B2's certificate is checked against (Debian's path by default).
+    """
     lines = [
         f"location {location} {{",
         "    internal;",
@@ -108,13 +117,13 @@ def nginx_location(location: str = "/_b2/", *, resolver: str = "127.0.0.53") -> 
         "    proxy_pass_request_body off;",
         "    proxy_set_header Authorization $b2_authorization;",
         "    proxy_set_header Range $b2_range;  # empty: not sent",
-        '    proxy_set_header Cookie "";',
         "    proxy_http_version 1.1;",
         '    proxy_set_header Connection "";',
         "    proxy_ssl_server_name on;",
+        "    proxy_ssl_verify on;",
+        f"    proxy_ssl_trusted_certificate {trusted_certificate};",
         f"    resolver {resolver};  # the download host is in $b2_url: nginx resolves it at run time",
         "    proxy_buffering off;  # pass bytes on as they come, no temporary files",
-        "    proxy_intercept_errors on;  # B2's own error bodies never reach the browser",
         "    # The view's headers, not B2's.",
     ]
     lines += [f"    proxy_hide_header {header};" for header in (*KEPT_HEADERS, *CARRIED_HEADERS, *B2_HEADERS)]

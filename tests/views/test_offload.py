@@ -141,6 +141,11 @@ def test_offload_and_redirect_mode_exclude_each_other() -> None:
         resolve({"proxy_offload": LOCATION, "proxy_redirect_expiry": 60})
 
 
+def test_the_documented_nginx_location_is_the_tested_one() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "proxy-views.md"
+    assert http.nginx_location(LOCATION) in docs.read_text()
+
+
 def test_offload_is_off_by_default() -> None:
     assert resolve({}).proxy_offload is None
 
