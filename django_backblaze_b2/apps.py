@@ -18,6 +18,7 @@ class DjangoBackblazeB2Config(AppConfig):
         from . import checks as b2_checks
         from . import checks_buckets  # noqa: F401 - registers the deployment checks of the buckets
         from .checks_account_info import check_account_info_cache  # noqa: F401 - registers the cache checks
+        from .direct_uploads import checks as direct_upload_checks  # noqa: F401 - registers its checks
 
         checks.register(b2_checks.check_settings)
         checks.register(b2_checks.check_route_separation, checks.Tags.security)

@@ -1,6 +1,9 @@
 """Uploading Django content to B2 in bounded memory.
 
-Three shapes of content, three b2sdk paths:
+Four shapes of content, four b2sdk paths:
+
+- a file already in the same bucket (a finished direct upload, whose ``b2_move_source`` says where):
+  moved by a server-side copy with the new name's metadata, then the old version is deleted;
 
 - a file on disk (Django's ``TemporaryUploadedFile``): ``upload_local_file``, parts go up in
   parallel straight from the file;
@@ -19,6 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from b2sdk.v2 import Bucket, UploadSourceStream
@@ -32,6 +36,15 @@ TEXT_ENCODING = "utf-8"
 # B2 answers 429 when an account uploads faster than it allows; b2sdk does not retry an upload on it.
 THROTTLED_ATTEMPTS = 3
 THROTTLED_MAX_PAUSE = 10.0  # seconds, whatever Retry-After says: a request thread should not wait longer
+
+
+@dataclass(frozen=True)
+class MoveSource:
+    """A file version in the bucket that an upload takes over instead of sending bytes."""
+
+    file_id: str
+    key: str
+    size: int
 
 
 def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
@@ -60,6 +73,9 @@ def _readable_again(content: Any) -> bool:
 
 
 def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
+    source = getattr(content, "b2_move_source", None)
+    if isinstance(source, MoveSource):
+        return _move(bucket, key, source, upload_options)
     path = _local_path(content)
     if path is not None:
         return bucket.upload_local_file(path, key, **upload_options)
@@ -78,6 +94,23 @@ def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str,
         finally:
             stream.seek(position)  # leave the caller's file as we found it
     return bucket.upload_unbound_stream(_Unclosable(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
+
+
+def _move(bucket: Bucket, key: str, source: MoveSource, upload_options: Mapping[str, Any]) -> Any:
+    options = dict(upload_options)
+    encryption = options.pop("encryption", None)
+    # Given a content type and file info, B2 replaces the source's metadata with the new name's.
+    options["file_info"] = options.get("file_info") or {}
+    options["content_type"] = options.get("content_type") or "b2/x-auto"
+    version = bucket.copy(
+        source.file_id,
+        key,
+        length=source.size,
+        destination_encryption=encryption,  # the source was started with the same (never SSE-C)
+        **options,
+    )
+    bucket.delete_file_version(source.file_id, source.key)
+    return version
 
 
 def _local_path(content: Any) -> str | None:
