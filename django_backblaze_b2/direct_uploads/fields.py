@@ -186,7 +186,10 @@ class DirectUploadField(forms.FileField):
         target = incoming.target(self.limits.field)
         if not permitted(self.request, self.limits.permission, target.storage, target.field_name):
             raise ValidationError(self.error_messages["forbidden"], code="forbidden")
-        if target.storage.options.bucket != grant.bucket or not incoming.exists(target.storage, grant.file_id, grant.key):
+        still_there = target.storage.options.bucket == grant.bucket and incoming.exists(
+            target.storage, grant.file_id, grant.key
+        )
+        if not still_there:
             raise ValidationError(self.error_messages["stale_upload"], code="stale_upload")
         return IncomingFile(grant)
 

@@ -201,7 +201,6 @@ class RealisticBucketSimulator(BucketSimulator):  # type: ignore[misc]
                 return file_sim.as_download_headers(account_auth_token_or_none=account_auth_token)
         raise FileNotPresent(file_id_or_name=file_name, bucket_name=self.bucket_name)
 
-
     # Real B2 answers 400 for parts, a finish or a cancel of a large file that is no longer open
     # (finished, cancelled or unknown); the simulator raises KeyError, or finishes it again.
     def _open_large_file(self, file_id: str) -> Any:

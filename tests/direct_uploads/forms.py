@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.http import HttpRequest
-from showcase.models import LargeUpload
 
 from django_backblaze_b2.direct_uploads import DirectUploadField, DirectUploadFormMixin
 from django_backblaze_b2.storage import BackblazeB2Storage
+from showcase.models import LargeUpload
 
 FIELD = "showcase.LargeUpload.file"
 PART_SIZE = 5_000_000  # the simulated B2's minimum, so a 12 MB file has three parts

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from showcase.models import LargeUpload
 
 from django_backblaze_b2.testing import SimulatedB2
+from showcase.models import LargeUpload
 
 from .conftest import Browser, data_of
 
@@ -68,9 +68,7 @@ def test_someone_elses_finished_upload_is_refused(browser: Browser, other_browse
     assert browser.submit(reference).status_code == 200  # the owner still can
 
 
-def test_someone_elses_grant_gives_no_part_url_and_cannot_be_finished(
-    browser: Browser, other_browser: Browser
-) -> None:
+def test_someone_elses_grant_gives_no_part_url_and_cannot_be_finished(browser: Browser, other_browser: Browser) -> None:
     data = data_of(SIZE)
     grant = browser.begin(data).json()
     sha1s = browser.send_parts(grant, data)
