@@ -30,5 +30,5 @@ def _reset_route_caches(*, setting: str, **kwargs: Any) -> None:
     if setting in ("BACKBLAZE_CONFIG", "STORAGES", "INSTALLED_APPS"):
         from . import routes, views
 
-        routes.refused_keys.reset()
+        routes.unmarked_files.reset()
         views.reset_storages()

@@ -18,7 +18,8 @@ from typing import Any, Literal, Union
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypedDict
 
-from . import buckets, encryption, expiring_links, upload_headers
+from . import buckets, encryption, expiring_links, redaction, upload_headers
+from .access import ROUTES
 
 
 class ProxiedBucketNames(TypedDict, total=False):
@@ -74,6 +75,7 @@ class PossibleB2StorageOptions(TypedDict, total=False):
     simulator: bool
     specific_locations: ProxiedLocations
     download_permission: str | None
+    serve_unmarked_files: bool
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
@@ -101,6 +103,7 @@ class BackblazeB2StorageOptions(TypedDict):
     simulator: bool
     specific_locations: ProxiedLocations
     download_permission: str | None
+    serve_unmarked_files: bool
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
@@ -138,8 +141,12 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
         "specific_locations": {"public": None, "logged_in": None, "staff": None},
         # Dotted path to a callable (request, storage, name) -> bool asked before a proxy view serves a file.
         "download_permission": None,
+        # Whether a proxy route serves files without an access mark where a more privileged storage
+        # could have written them (see access.py). Off: such files answer 404 until marked.
+        "serve_unmarked_files": False,
         "url_expiry": None,
-        "url_expiry_scope": "folder",
+        # A link opens the one file it was made for; "folder" and "location" are wider opt-ins.
+        "url_expiry_scope": "file",
         "proxy_redirect_expiry": None,
         "server_side_encryption": None,
         "default_upload_headers": {},
@@ -151,7 +158,7 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
 _MERGED_DICTS = frozenset(
     {"specific_bucket_names", "specific_locations", "default_file_info", "default_upload_headers"}
 )
-_ROUTES = ("public", "logged_in", "staff")
+_ROUTES = ROUTES
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,7 @@ class StorageOptions:
     specific_bucket_names: Mapping[str, str | None]
     specific_locations: Mapping[str, str | None]
     download_permission: str | None
+    serve_unmarked_files: bool
     cdn_config: Mapping[str, Any] | None
     non_existent_bucket_details: Mapping[str, Any] | None
     default_file_info: Mapping[str, str]
@@ -181,6 +189,9 @@ class StorageOptions:
     server_side_encryption: encryption.ServerSideEncryption | None
     default_upload_headers: Mapping[str, str]  # as b2sdk upload arguments: {"cache_control": ...}
     upload_headers_function: str | upload_headers.HeadersFunction | None
+
+    def __post_init__(self) -> None:
+        redaction.remember(self.application_key if self.has_credentials else None)
 
     @property
     def has_credentials(self) -> bool:
@@ -255,6 +266,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         "allow_file_overwrites",
         "forbid_file_property_caching",
         "simulator",
+        "serve_unmarked_files",
     ):
         _expect(merged[name], bool, name, "True or False")
     if not merged["bucket"]:
@@ -339,6 +351,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
             route: _clean_location(locations[route], route) if locations.get(route) else None for route in _ROUTES
         },
         download_permission=permission,
+        serve_unmarked_files=merged["serve_unmarked_files"],
         cdn_config=cdn,
         non_existent_bucket_details=details,
         default_file_info={str(k): str(v) for k, v in file_info.items()},
@@ -370,7 +383,7 @@ def _feature_options(merged: dict[str, Any], location: str) -> dict[str, Any]:
     scope = merged["url_expiry_scope"]
     if scope not in expiring_links.SCOPES:
         raise ImproperlyConfigured(
-            f"django-backblaze-b2 option 'url_expiry_scope' must be 'folder' (the default), 'file' or "
+            f"django-backblaze-b2 option 'url_expiry_scope' must be 'file' (the default), 'folder' or "
             f"'location', not {scope!r}."
         )
     if scope == "location" and not location:

@@ -25,7 +25,7 @@ from django.core.files.utils import validate_file_name
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
-from . import expiring_links, names, upload, upload_headers
+from . import access, expiring_links, names, upload, upload_headers
 from .connection import B2Connection, connection_for
 from .encryption import decryption_errors
 from .files import B2File
@@ -35,6 +35,8 @@ from .options import SECRET_OPTIONS, PossibleB2StorageOptions, StorageOptions, r
 logger = logging.getLogger("django_backblaze_b2")
 
 ABANDONED_LARGE_FILE_MS = 24 * 3600 * 1000
+
+MarkOutcome = Literal["marked", "already marked", "kept a more privileged mark", "missing"]
 
 
 class BackblazeB2StorageConstructorArgs(PossibleB2StorageOptions, total=False):
@@ -143,16 +145,18 @@ class BackblazeB2Storage(Storage):
         serves the file with (``cache_control``, ``content_disposition``, ``content_encoding``,
         ``content_language``, ``expires``).
 
-        Override to set per-file metadata (call ``super()`` and change the dict). Encryption is added
-        after this hook, from the ``server_side_encryption`` option, so an override cannot lose it.
+        Override to set per-file metadata (call ``super()`` and change the dict). Encryption (from the
+        ``server_side_encryption`` option), the access mark of a proxied storage and the strict content
+        type are applied after this hook, so an override can neither lose nor forge them.
         """
-        return upload_headers.upload_arguments(
+        arguments = upload_headers.upload_arguments(
             name,
             content,
             default_headers=self.options.default_upload_headers,
             function=self.options.upload_headers_function,
             file_info=self.options.default_file_info,
         )
+        return upload_headers.safe_arguments(arguments, name, self.route)
 
     def _encryption_arguments(self, direction: Literal["read", "write"]) -> dict[str, Any]:
         """``encryption=`` for b2sdk reads or writes; nothing (the bucket's default) without the option."""
@@ -181,11 +185,52 @@ class BackblazeB2Storage(Storage):
                 length=source.size,
                 source_encryption=read,
                 destination_encryption=write,
+                **self._remarked_metadata(source, target_key),
             )
         metadata = FileMetadata.from_version(copied)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, target_key)
         return metadata
+
+    def mark_file(self, name: str, *, dry_run: bool = False) -> MarkOutcome:
+        """Give ``name`` this proxied storage's access mark, server-side (a copy onto itself, then the
+        unmarked version is deleted). A file already marked for this route or a more privileged one
+        is left alone, so running it twice, or for two routes, ends with the most privileged mark.
+        """
+        if self.route is None:
+            raise ValueError(f"{type(self).__name__} serves no proxy route: its files take no access mark.")
+        try:
+            source = self.get_file_metadata(name)
+        except FileNotFoundError:
+            return "missing"
+        mark = access.marked_route(source.file_info)
+        if mark == self.route:
+            return "already marked"
+        if mark is not None and access.ROUTES.index(mark) > access.ROUTES.index(self.route):
+            return "kept a more privileged mark"
+        if not dry_run:
+            self._copy_version(source, source.key)
+            # The copy is the newest version now; the unmarked one would be billed and could come back.
+            self.bucket.delete_file_version(source.file_id, source.key)
+        return "marked"
+
+    def _remarked_metadata(self, source: FileMetadata, target_key: str) -> dict[str, Any]:
+        """Nothing when a copy may keep the source's metadata as it is; else the source's metadata
+        made safe (see ``upload_headers.safe_arguments``) with this storage's access mark, because a
+        copy into a proxied storage belongs to this storage's route, not to the source's."""
+        if self.route is None or access.marked_route(source.file_info) == self.route:
+            return {}
+        arguments = {
+            "content_type": source.content_type,
+            # b2-* names are the stored headers, given again below as what they are.
+            "file_info": {key: value for key, value in source.file_info.items() if not key.startswith("b2-")},
+            "cache_control": source.cache_control,
+            "content_disposition": source.content_disposition,
+            "content_encoding": source.content_encoding,
+            "content_language": source.content_language,
+            "expires": source.expires,
+        }
+        return upload_headers.safe_arguments(arguments, target_key, self.route)
 
     # -- Django's Storage contract -----------------------------------------------------------------
 
@@ -297,17 +342,19 @@ class BackblazeB2Storage(Storage):
             return self.expiring_url(name, self.options.url_expiry)
         return self.b2_url(name)
 
-    def expiring_url(self, name: str, seconds: int) -> str:
+    def expiring_url(self, name: str, seconds: int, scope: expiring_links.Scope | None = None) -> str:
         """A direct B2 link to ``name`` carrying a download authorization valid for ``seconds``.
 
-        The token opens only names under the ``url_expiry_scope`` prefix (never wider than this
-        storage's ``location``) and is shared by every link under that prefix until close to expiry,
-        so a page of links costs one B2 call. On a public bucket the token changes nothing.
+        The token's prefix is ``name``'s exact B2 file name, unless ``scope`` (default: the
+        ``url_expiry_scope`` option) widens it to the folder or the location; it is shared by every
+        link with the same prefix until close to expiry. No B2 call checks that ``name`` exists: give
+        it names from your own records, never straight from a request (the proxy views check first).
+        On a public bucket the token changes nothing.
         """
         seconds = expiring_links.validated_seconds(seconds, "The link's lifetime (expire)")
         expiring_links.refuse_customer_key(self)
         key = self._key(name)
-        prefix = expiring_links.scope_prefix(key, self.options.location, self.options.url_expiry_scope)
+        prefix = expiring_links.scope_prefix(key, self.options.location, scope or self.options.url_expiry_scope)
         token = expiring_links.authorizations_for(self._connection).token(self.bucket, prefix, seconds)
         return f"{self.b2_url(name)}?Authorization={quote(token, safe='')}"
 
@@ -426,6 +473,7 @@ class _Remote:
         storage = self.storage
         if options is None:
             options = storage.get_upload_options(names.from_key(storage.options.location, self.key), content)
+        options = upload_headers.safe_arguments(options, self.key, storage.route)
         options = {**options, **storage._encryption_arguments("write")}
         version = upload.upload(storage.bucket, self.key, content, options)
         metadata = FileMetadata.from_version(version)

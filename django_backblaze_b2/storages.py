@@ -27,6 +27,7 @@ _SETTINGS_ONLY = (
     "specific_bucket_names",
     "specific_locations",
     "download_permission",
+    "serve_unmarked_files",
     "application_key_id",
     "application_key",
     "realm",
