@@ -20,9 +20,9 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from ..http.headers import normalize_upload_content_type
 from ..upload import MoveSource
 from . import incoming
-from .content_types import normalize_upload_content_type
 from .grants import BadGrantError, Grant, Limits, read_grant, sign_ticket
 from .permission import UploadPermission, dotted_path, permitted
 
@@ -156,7 +156,7 @@ class DirectUploadField(forms.FileField):
             return self._incoming_file(data)
         uploaded = super().to_python(data)
         if uploaded is not None:
-            content_type = normalize_upload_content_type(getattr(uploaded, "content_type", None), uploaded.name)
+            content_type = normalize_upload_content_type(getattr(uploaded, "content_type", None), uploaded.name or "")
             self._check(uploaded.size, content_type)
             if self.request is not None:
                 target = incoming.target(self.limits.field)
@@ -193,14 +193,16 @@ class DirectUploadField(forms.FileField):
             raise ValidationError(self.error_messages["stale_upload"], code="stale_upload")
         return IncomingFile(grant)
 
-    def _check(self, size: int, content_type: str) -> None:
+    def _check(self, size: int, content_type: str | None) -> None:
         if self.limits.max_size is not None and size > self.limits.max_size:
             raise ValidationError(
                 self.error_messages["too_large"], code="too_large", params={"max_size": self.limits.max_size}
             )
         if not self.limits.allows_type(content_type):
             raise ValidationError(
-                self.error_messages["content_type"], code="content_type", params={"content_type": content_type}
+                self.error_messages["content_type"],
+                code="content_type",
+                params={"content_type": content_type or "unknown"},
             )
 
     def has_changed(self, initial: Any, data: Any) -> bool:

@@ -43,9 +43,12 @@ class Limits:
     permission: str | None = None  # dotted path of (request, storage, field_name) -> bool
     part_size: int | None = None
 
-    def allows_type(self, content_type: str) -> bool:
+    def allows_type(self, content_type: str | None) -> bool:
+        """Whether files of ``content_type`` (canonical; None: unknown) may be uploaded."""
         if not self.content_types:
             return True
+        if content_type is None:
+            return False
         major = content_type.split("/", 1)[0]
         media = content_type.split(";", 1)[0].strip()
         return any(allowed in (media, f"{major}/*", "*/*") for allowed in self.content_types)
@@ -60,7 +63,7 @@ class Grant:
     bucket: str
     size: int
     part_size: int
-    content_type: str
+    content_type: str | None  # canonical (parse_content_type); None: unknown, B2 guesses from the name
     name: str  # the name the browser gave, for the final name
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -29,11 +29,14 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import FileField
 
 from .. import names
+from ..access import mark_info
 from ..storage import BackblazeB2Storage
 from ..usage import configured_backends, file_fields
 from .bucket_rules import INCOMING_FOLDER
 from .grants import Grant
 from .plan import PartPlan
+
+AUTO_CONTENT_TYPE = "b2/x-auto"  # B2 guesses from the name
 
 
 class MismatchError(Exception):
@@ -84,14 +87,17 @@ def minimum_part_size(storage: BackblazeB2Storage) -> int:
     return int(connection.api.account_info.get_absolute_minimum_part_size())
 
 
-def start(storage: BackblazeB2Storage, content_type: str) -> tuple[str, str]:
-    """Start a large file under the incoming folder: ``(file_id, key)``. One class A call."""
+def start(storage: BackblazeB2Storage, content_type: str | None) -> tuple[str, str]:
+    """Start a large file under the incoming folder: ``(file_id, key)``. One class A call.
+
+    It carries the storage's access mark already, so a proxy route never serves it to the wrong
+    audience even in the moment between finishing and moving it."""
     # The start time is in the name, so the clean-up can tell an abandoned upload without asking B2.
     key = names.to_key(storage.options.location, f"{INCOMING_FOLDER}/{int(time.time())}-{uuid.uuid4().hex}")
     bucket = storage.bucket
     encryption = storage._encryption_arguments("write").get("encryption")
     started = storage._connection.api.session.start_large_file(
-        bucket.id_, key, content_type, {}, server_side_encryption=encryption
+        bucket.id_, key, content_type or AUTO_CONTENT_TYPE, mark_info(storage.route), server_side_encryption=encryption
     )
     return str(started["fileId"]), key
 

@@ -21,8 +21,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ..http.headers import normalize_upload_content_type
 from . import incoming
-from .content_types import normalize_upload_content_type
 from .grants import BadGrantError, Grant, Limits, owner_of, read_grant, read_ticket, sign_grant
 from .permission import permitted
 from .plan import DEFAULT_PART_SIZE, plan
