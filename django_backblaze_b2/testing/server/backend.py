@@ -39,6 +39,7 @@ from ._b2 import (
     RetentionPeriod,
 )
 from .auth import TokenStore, new_token
+from .cors import validate_rules
 from .errors import B2ApiError, b2_error_from_exception, bad_request
 
 FIRST_FILE_NUMBER = 999_999_999_999
@@ -441,7 +442,7 @@ class B2Backend:
             name,
             bucket_type,
             bucket_info=params.get("bucketInfo"),
-            cors_rules=params.get("corsRules"),
+            cors_rules=validate_rules(params.get("corsRules") or []),
             lifecycle_rules=params.get("lifecycleRules"),
             default_server_side_encryption=encryption_from_json(params.get("defaultServerSideEncryption")),
             is_file_lock_enabled=params.get("fileLockEnabled"),
@@ -459,7 +460,7 @@ class B2Backend:
             self._bucket(params.get("bucketId")).bucket_id,
             bucket_type=bucket_type,
             bucket_info=params.get("bucketInfo"),
-            cors_rules=params.get("corsRules"),
+            cors_rules=None if params.get("corsRules") is None else validate_rules(params["corsRules"]),
             lifecycle_rules=params.get("lifecycleRules"),
             if_revision_is=params.get("ifRevisionIs"),
             default_server_side_encryption=encryption_from_json(params.get("defaultServerSideEncryption")),
@@ -825,6 +826,23 @@ class B2Backend:
         if target is not None and target.name == "master":
             raise bad_request("The master application key cannot be deleted")
         return self.simulator.delete_key(self.realm, token, key_id)  # type: ignore[no-any-return]
+
+    # --- CORS ---------------------------------------------------------------------------------
+
+    def cors_rules(
+        self, *, bucket_name: str | None = None, bucket_id: str | None = None, file_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The ``corsRules`` of the bucket a download or upload URL points into ([] if none)."""
+        with self.lock:
+            sim = self.simulator
+            if file_id is not None:
+                bucket_id = sim.file_id_to_bucket_id.get(file_id)
+            bucket = (
+                sim.bucket_name_to_bucket.get(bucket_name)
+                if bucket_name is not None
+                else sim.bucket_id_to_bucket.get(bucket_id)
+            )
+            return [dict(rule) for rule in bucket.cors_rules] if bucket is not None else []
 
     # --- downloads ------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 from requests.structures import CaseInsensitiveDict
 
 from ..simulator import MB, CallLog
+from . import cors
 from .backend import B2Backend
 from .errors import B2ApiError, bad_request
 from .faults import Faults
@@ -134,11 +135,19 @@ class B2RequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
+    def do_OPTIONS(self) -> None:
+        self._handle("OPTIONS")
+
     # --- plumbing -------------------------------------------------------------------------------
 
     def _handle(self, method: str) -> None:
         self._body_read = False
+        self._cors_headers: dict[str, str] = {}
         try:
+            if method == "OPTIONS":
+                self._preflight()
+                return
+            self._cors_headers = self._cors_for_request()
             self._route(method)
         except B2ApiError as error:
             self._send_error(error, head=method == "HEAD")
@@ -216,7 +225,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
         body = json.dumps(value, sort_keys=True).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
-        for name, header_value in (headers or {}).items():
+        for name, header_value in {**self._cors_headers, **(headers or {})}.items():
             self.send_header(name, header_value)
         self.send_header("Content-Length", "0" if head else str(len(body)))
         self.send_header("Cache-Control", "max-age=0, no-cache, no-store")
@@ -247,6 +256,61 @@ class B2RequestHandler(BaseHTTPRequestHandler):
             if failure.retry_after is not None:
                 headers["Retry-After"] = str(int(failure.retry_after))
             raise B2ApiError(failure.status, failure.code, failure.message, headers)
+
+    # --- CORS ---------------------------------------------------------------------------------
+
+    def _cors_operation(self) -> tuple[str, dict[str, str]] | None:
+        """The CORS operation of this request's URL and where its bucket is: ``("b2_upload_part",
+        {"file_id": ...})``; ``("", {})`` for the JSON API (any origin); None for anything else."""
+        url = urlsplit(self.path)
+        if url.path.startswith("/file/"):
+            bucket_name = unquote(url.path.removeprefix("/file/").partition("/")[0])
+            return "b2_download_file_by_name", {"bucket_name": bucket_name}
+        match = API_PATH.match(url.path)
+        if match is None:
+            return None
+        _version, api_name, rest = match.groups()
+        if api_name == "b2_download_file_by_id" and rest is None:
+            file_id = dict(parse_qsl(url.query)).get("fileId", "")
+            return api_name, {"file_id": file_id}
+        if api_name in ("b2_upload_file", "b2_upload_part") and rest:
+            owner = rest.split("/", 1)[0]
+            return api_name, {"bucket_id": owner} if api_name == "b2_upload_file" else {"file_id": owner}
+        return ("", {}) if rest is None else None
+
+    def _cors_for_request(self) -> dict[str, str]:
+        origin = self.headers.get("Origin")
+        target = self._cors_operation() if origin else None
+        if origin is None or target is None:
+            return {}
+        operation, where = target
+        if not operation:
+            return cors.api_actual(origin).headers
+        return cors.actual(self.server.backend.cors_rules(**where), operation, origin).headers
+
+    def _preflight(self) -> None:
+        """``OPTIONS``: approved by the bucket's rules (uploads, downloads) or always (the JSON API)."""
+        self._drain_body()
+        origin = self.headers.get("Origin")
+        method = self.headers.get("Access-Control-Request-Method")
+        target = self._cors_operation()
+        if target is None:
+            raise B2ApiError(404, "not_found", f"Not found: OPTIONS {urlsplit(self.path).path}")
+        if not origin or not method:
+            raise bad_request("A CORS preflight needs Origin and Access-Control-Request-Method")
+        headers = cors.requested_headers(self.headers.get("Access-Control-Request-Headers"))
+        operation, where = target
+        if operation:
+            answer = cors.preflight(self.server.backend.cors_rules(**where), operation, origin, method, headers)
+        else:
+            answer = cors.api_preflight(origin, headers)
+        if not answer.allowed:
+            raise B2ApiError(403, "access_denied", f"No CORS rule allows {method} from {origin} here")
+        self.send_response(200)
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     # --- routing --------------------------------------------------------------------------------
 
@@ -322,7 +386,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
             file_id=file_id,
         )
         self.send_response(answer.status)
-        for name, value in answer.headers:
+        for name, value in [*self._cors_headers.items(), *answer.headers]:
             self.send_header(name, value)
         self.end_headers()
         if head:
