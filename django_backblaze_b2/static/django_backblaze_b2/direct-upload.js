@@ -11,7 +11,8 @@
  * lastModified. Choosing the same file again (after a reload or a lost connection) asks the server
  * which parts B2 already holds (b2_list_parts) and sends only the others.
  *
- * Events on the widget's element: "b2:progress" {loaded, total, resumed}, "b2:complete" {name, size},
+ * Events on the widget's element: "b2:progress" {loaded, total, resumed (bytes B2 already held),
+ * partsDone, partCount}, "b2:complete" {name, size},
  * "b2:error" {message}, "b2:through-django" (the file is posted with the form instead).
  */
 (function () {
@@ -58,6 +59,7 @@
     this.form = root.closest("form");
     this.busy = false;
     this.generation = 0;
+    this.required = this.input.required;
     var self = this;
     this.input.addEventListener("change", function () { self.chosen(); });
     if (this.form) {
@@ -103,6 +105,7 @@
   Uploader.prototype.chosen = function () {
     var file = this.input.files && this.input.files[0];
     this.reference.value = "";
+    this.input.required = this.required;
     this.generation += 1;
     if (!file) {
       return;
@@ -128,6 +131,7 @@
       if (done) {
         self.reference.value = done.finished;
         self.input.value = ""; // the bytes are in B2: post the reference only
+        self.input.required = false; // the reference stands for the file
         self.say("Uploaded " + done.name + " (" + done.size + " bytes).", "done");
         self.emit("b2:complete", { name: done.name, size: done.size });
       }
@@ -204,13 +208,16 @@
     var sent = new Array(count + 1).fill(0);
     var next = 1;
     var resumed = 0;
+    var partsDone = 0;
     this.progress.hidden = false;
     this.say("Uploading " + file.name + "…", "uploading");
 
     function report() {
       var loaded = sent.reduce(function (a, b) { return a + b; }, 0);
       self.progress.value = file.size ? Math.floor((loaded / file.size) * 100) : 100;
-      self.emit("b2:progress", { loaded: loaded, total: file.size, resumed: resumed });
+      self.emit("b2:progress", {
+        loaded: loaded, total: file.size, resumed: resumed, partsDone: partsDone, partCount: count
+      });
     }
 
     function worker() {
@@ -239,6 +246,7 @@
             if (have && have.contentSha1 === sha1 && have.contentLength === bytes.byteLength) {
               resumed += bytes.byteLength;
               sent[number] = bytes.byteLength;
+              partsDone += 1;
               report();
               return null; // B2 has this part already
             }
@@ -278,6 +286,7 @@
         request.onload = function () {
           if (request.status >= 200 && request.status < 300) {
             sent[number] = bytes.byteLength;
+            partsDone += 1;
             report();
             resolve();
           } else {
