@@ -69,7 +69,9 @@ def test_the_checks_say_nothing_without_the_views(config: Any, with_details: Any
 
 def test_a_bucket_created_from_the_details_gets_the_rules(with_details: Any, b2: SimulatedB2) -> None:
     with_details(bucket_type="allPrivate", cors_rules=[cors_rule([ORIGIN])], lifecycle_rules=[lifecycle_rule()])
-    LargeUpload().file.storage.bucket  # noqa: B018 - creates it
+    storage = LargeUpload().file.storage
+    assert isinstance(storage, BackblazeB2Storage)
+    storage.bucket  # noqa: B018 - creates it
     assert check_direct_upload_buckets() == []
 
 
