@@ -322,3 +322,21 @@ def test_orphans_command_budget(media: SimulatedB2) -> None:
 
     assert "1200 orphaned file(s)" in out and "Deleted 1200 file(s)" in out
     assert media.calls.by_class() == {"A": 1200, "B": 0, "C": 2}
+
+
+def test_a_row_saved_while_orphans_are_deleted_keeps_its_file(media: SimulatedB2) -> None:
+    names = [f"documents/{i:04}.txt" for i in range(300)]
+    upload(media, "staging-media", names)
+    late = names[250]  # in the second batch of candidates, asked about again just before its deletes
+    outcomes: dict[str, str] = {}
+
+    def on_file(outcome: DeleteOutcome) -> None:
+        if not outcomes:
+            Document.objects.create(file=late)  # the merge has passed every reference by now
+        outcomes[outcome.name] = outcome.action
+
+    report = delete_orphans(storages["default"], min_age=timedelta(0), workers=1, on_file=on_file)
+
+    assert outcomes[late] == "kept"
+    assert report.counts == {"deleted": 299, "kept": 1}
+    assert media.file_names("staging-media") == [late]
