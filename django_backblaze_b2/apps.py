@@ -7,6 +7,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.core import checks
 
+from . import logs
+
 
 class DjangoBackblazeB2Config(AppConfig):
     name = "django_backblaze_b2"
@@ -25,6 +27,7 @@ class DjangoBackblazeB2Config(AppConfig):
         checks.register(b2_checks.check_download_permission)
         checks.register(check_collectstatic_command, checks.Tags.staticfiles)
         setting_changed.connect(_reset_route_caches, dispatch_uid="django_backblaze_b2_routes")
+        logs.bridge_legacy_logger()  # LOGGING entries for 7.0.0's logger name keep working
 
 
 def _reset_route_caches(*, setting: str, **kwargs: Any) -> None:

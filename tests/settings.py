@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "tests.testapp",
     "tests.contract_app",
     "tests.mediaapp",
+    "tests.django_suite",  # Django's own tests/file_storage models are loaded into it
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

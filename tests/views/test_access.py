@@ -212,6 +212,12 @@ class TestSharedBucket:
         StaffStorage(allow_file_overwrites=True).save("minutes.txt", ContentFile(b"board only"))
         assert client.get("/b2/minutes.txt").status_code == 404
 
+    def test_a_file_written_through_open_wb_is_marked(self, client: Client, admin_client: Client) -> None:
+        with StaffStorage().open("notes.txt", "wb") as file:
+            file.write(b"staff notes")
+        assert client.get("/b2/notes.txt").status_code == 404
+        assert body(admin_client.get("/b2s/notes.txt")) == b"staff notes"
+
     def test_a_copy_takes_the_mark_of_its_storage(self, client: Client, admin_client: Client, put: Put) -> None:
         put("plan.pdf", b"plan", StaffStorage)
         PublicStorage().copy("plan.pdf", "plan-public.pdf")
