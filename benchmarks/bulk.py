@@ -124,7 +124,7 @@ def measure(operation: str, n: int, endpoint: B2Endpoint) -> dict[str, Any]:
 def _control(endpoint: B2Endpoint, method: str, action: str) -> Any:
     import requests
 
-    body = {} if method == "POST" else None
+    body: dict[str, Any] | None = {} if method == "POST" else None
     response = requests.request(method, f"{endpoint.realm}/_control/{action}", json=body, timeout=30)
     response.raise_for_status()
     return response.json()
