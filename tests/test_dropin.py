@@ -375,4 +375,4 @@ def test_url_refuses_django_storages_s3_arguments_clearly(storage: BackblazeB2St
         storage.url("a.txt", {"ResponseContentDisposition": "attachment"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"http_method='PUT'.*GET"):
         storage.url("a.txt", http_method="PUT")
-    assert storage.url("a.txt", http_method="GET") == storage.url("a.txt")
+    assert storage.url("a.txt", http_method="GET") == storage.url("a.txt", http_method="head") == storage.url("a.txt")
