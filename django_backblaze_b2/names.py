@@ -13,8 +13,10 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-MAX_KEY_BYTES = 1000  # B2's limit on a whole file name, in UTF-8 bytes
-MAX_SEGMENT_BYTES = 250  # B2's limit on each '/'-separated part
+# Backblaze's "Files" documentation: "Names can be pretty much any UTF-8 string up to 1024 bytes long",
+# with "a maximum of 250 bytes of UTF-8 in each segment of a file name" (the part between slashes).
+MAX_KEY_BYTES = 1024
+MAX_SEGMENT_BYTES = 250
 
 
 def as_text(name: Any) -> str:

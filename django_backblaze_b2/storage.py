@@ -1,7 +1,7 @@
 """``BackblazeB2Storage``: Django's ``Storage`` contract on B2, and nothing else.
 
 Names go through :mod:`.names`, uploads through :mod:`.upload`, file objects are :mod:`.files`,
-and the b2sdk objects come from :mod:`.connection`. Every B2 call this class makes is in one of
+and the b2sdk objects come from :mod:`.client`. Every B2 call this class makes is in one of
 the small ``_b2_*`` methods or in those modules, so call budgets can be read off the code.
 """
 
@@ -30,7 +30,7 @@ from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
 from . import access, compat, expiring_links, logs, names, upload, upload_headers
-from .connection import B2Connection, connection_for
+from .client import AccountClient, client_for
 from .encryption import decryption_errors
 from .files import B2File
 from .metadata import FileMetadata, MetadataMemo
@@ -95,8 +95,8 @@ class BackblazeB2Storage(Storage):
     # -- B2 plumbing --------------------------------------------------------------------------------
 
     @property
-    def _connection(self) -> B2Connection:
-        return connection_for(self.options)
+    def _connection(self) -> AccountClient:
+        return client_for(self.options)
 
     @property
     def bucket(self) -> Bucket:
