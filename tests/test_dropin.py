@@ -246,7 +246,7 @@ LOGGING_PROBE = """
     settings.configure(
         BACKBLAZE_CONFIG={"simulator": True, "application_key_id": "id", "application_key": "key"},
         CACHES={"django-backblaze-b2": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
-        INSTALLED_APPS=%(apps)r,
+        INSTALLED_APPS=[*%(apps)r, "django_backblaze_b2.testing"],  # the simulated B2
         LOGGING={
             "version": 1,
             "disable_existing_loggers": False,
