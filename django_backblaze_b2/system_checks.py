@@ -57,3 +57,17 @@ def collectstatic_is_this_librarys(app_configs: Any = None, **kwargs: Any) -> li
     from .checks_staticfiles import check_collectstatic_command
 
     return check_collectstatic_command(app_configs)
+
+
+@checks.register()
+def direct_upload_fields(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .direct_uploads.checks import check_direct_upload_fields
+
+    return check_direct_upload_fields(app_configs)
+
+
+@checks.register(DEPLOY_TAG, deploy=True)
+def direct_upload_buckets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .direct_uploads.checks import check_direct_upload_buckets
+
+    return check_direct_upload_buckets(app_configs)
