@@ -1,0 +1,109 @@
+"""B2ExceptionReporterFilter against failures that happen inside requests/urllib3, whose frames hold
+the request headers in objects that are not dicts (``requests.structures.CaseInsensitiveDict``), and
+secrets in forms the filter does not remember (the Basic authorization of ``b2_authorize_account``)."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import RequestFactory
+from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
+
+from django_backblaze_b2 import BackblazeB2Storage
+from django_backblaze_b2.connection import forget_connections
+
+FILTER = "django_backblaze_b2.debug.B2ExceptionReporterFilter"
+KEY_ID = "005-attack-key-id"
+APPLICATION_KEY = "K005-attack-application-key-must-stay-secret"
+
+
+@pytest.fixture(autouse=True)
+def fresh_filter() -> Iterator[None]:
+    get_default_exception_reporter_filter.cache_clear()  # type: ignore[attr-defined]
+    forget_connections()
+    yield
+    get_default_exception_reporter_filter.cache_clear()  # type: ignore[attr-defined]
+    forget_connections()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def technical_500(settings: Any) -> str:
+    settings.DEBUG = True
+    exc_type, exc_value, tb = sys.exc_info()
+    request = RequestFactory().get("/b2/a.bin")
+    return ExceptionReporter(request, exc_type, exc_value, tb, is_email=False).get_traceback_html()
+
+
+def test_unreachable_realm_page_shows_the_basic_authorization(settings: Any) -> None:
+    """B2 unreachable while authorizing (a deploy with a wrong realm, a network outage): urllib3's
+    frames hold ``headers`` (a CaseInsensitiveDict) whose Authorization is base64("id:key")."""
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = FILTER
+    storage = BackblazeB2Storage(
+        realm=f"http://127.0.0.1:{closed_port()}",
+        application_key_id=KEY_ID,
+        application_key=APPLICATION_KEY,
+        simulator=False,
+        account_info={"type": "memory"},
+        bucket="reports",
+    )
+    try:
+        storage.exists("anything")
+    except Exception:
+        page = technical_500(settings)
+    else:
+        raise AssertionError("an unreachable realm authorized")
+    basic = base64.b64encode(f"{KEY_ID}:{APPLICATION_KEY}".encode()).decode()
+    assert "CaseInsensitiveDict" in page or "Authorization" in page  # the frames are on the page
+    assert basic not in page, "the application key, base64-encoded with its id, is on the error page"
+
+
+def failing_with(**local_values: Any) -> None:
+    locals().update(local_values)  # the frame's locals, as Django's report lists them
+    raise RuntimeError("boom")
+
+
+class Unprintable:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def page_for(settings: Any, **local_values: Any) -> str:
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = FILTER
+    try:
+        failing_with(**local_values)
+    except RuntimeError:
+        return technical_500(settings)
+    raise AssertionError("unreachable")
+
+
+def test_a_self_referencing_list_in_a_frame_does_not_crash_the_report(settings: Any) -> None:
+    """Django renders a self-referencing list as ``[[...]]``; the filter's recursive cleansing must
+    not turn the error page into a RecursionError."""
+    looped: list[Any] = []
+    looped.append(looped)
+    page = page_for(settings, looped=looped)
+    assert "boom" in page
+
+
+def test_a_deeply_nested_value_in_a_frame_does_not_crash_the_report(settings: Any) -> None:
+    nested: Any = "leaf"
+    for _ in range(5000):
+        nested = [nested]
+    page = page_for(settings, nested=nested)
+    assert "boom" in page
+
+
+def test_an_unprintable_value_does_not_crash_the_report(settings: Any) -> None:
+    page = page_for(settings, odd=Unprintable(), odd_in_dict={"x": Unprintable()})
+    assert "boom" in page
