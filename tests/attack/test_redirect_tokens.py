@@ -79,3 +79,19 @@ def test_logged_in_redirect_token_opens_a_staff_file(settings: Any, client: Clie
     assert response.status_code == 302
     leaked = requests.get(with_token_of(response["Location"], StaffStorage().b2_url("minutes.txt.v2")), timeout=10)
     assert leaked.content != b"staff only"
+
+
+def test_a_redirect_token_opens_the_staff_version_that_replaced_the_checked_file(settings: Any, client: Client) -> None:
+    """The redirect checks version 1 (public) but signs the *name*: a staff save over that name during
+    the token's life (allow_file_overwrites) is what the link then opens."""
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "proxy_redirect_expiry": 60,
+        "specific_bucket_names": SHARED_BUCKET,
+    }
+    PublicStorage().save("notice.txt", ContentFile(b"public notice"))
+    response = client.get("/b2/notice.txt")
+    assert response.status_code == 302
+    StaffStorage(allow_file_overwrites=True).save("notice.txt", ContentFile(b"staff only"))
+    assert client.get("/b2/notice.txt").status_code == 404  # the route now refuses the name
+    assert requests.get(response["Location"], timeout=10).content != b"staff only"
