@@ -107,3 +107,34 @@ def test_a_deeply_nested_value_in_a_frame_does_not_crash_the_report(settings: An
 def test_an_unprintable_value_does_not_crash_the_report(settings: Any) -> None:
     page = page_for(settings, odd=Unprintable(), odd_in_dict={"x": Unprintable()})
     assert "boom" in page
+
+
+def test_b2_going_away_puts_the_account_token_on_the_page(settings: Any) -> None:
+    """Any B2 call that fails at the connection level after authorizing (B2 unreachable for a
+    moment) shows urllib3's ``headers``: the account authorization token, a bearer credential with
+    every capability of the key for up to 24 hours."""
+    from django_backblaze_b2.testing.server import LocalB2Server
+
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = FILTER
+    server = LocalB2Server(key_id=KEY_ID, key=APPLICATION_KEY).start()
+    try:
+        storage = BackblazeB2Storage(
+            realm=server.realm,
+            application_key_id=KEY_ID,
+            application_key=APPLICATION_KEY,
+            simulator=False,
+            account_info={"type": "memory"},
+            bucket="reports",
+            non_existent_bucket_details={"bucket_type": "allPrivate"},
+        )
+        assert not storage.exists("anything")
+        token = storage._connection.account_info.get_account_auth_token()
+    finally:
+        server.stop()
+    try:
+        storage.exists("anything")
+    except Exception:
+        page = technical_500(settings)
+    else:
+        raise AssertionError("B2 answered after it stopped")
+    assert token not in page, "the account authorization token is on the error page"

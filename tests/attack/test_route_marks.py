@@ -1,0 +1,67 @@
+"""Every request kind on /b2/ against files marked for staff in 7.0.0's shared layout, including the
+60-second metadata memo that Range requests use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+
+from django_backblaze_b2 import routes, views
+from django_backblaze_b2.storages import PublicStorage, StaffStorage
+
+from ..views.conftest import body
+
+pytestmark = pytest.mark.django_db
+
+SHARED_BUCKET = {"public": None, "logged_in": None, "staff": None}
+
+
+@pytest.fixture
+def shared(settings: Any) -> None:
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "specific_bucket_names": SHARED_BUCKET}
+
+
+REQUESTS = [
+    ("GET", {}),
+    ("GET", {"HTTP_RANGE": "bytes=0-"}),
+    ("GET", {"HTTP_RANGE": "bytes=0-3"}),
+    ("GET", {"HTTP_RANGE": "bytes=2-5"}),
+    ("GET", {"HTTP_RANGE": "bytes=-3"}),
+    ("GET", {"HTTP_RANGE": "bytes=0-1,4-5"}),
+    ("GET", {"HTTP_RANGE": "bytes=0-1,8-9"}),
+    ("GET", {"HTTP_RANGE": "bytes=100-"}),
+    ("GET", {"HTTP_IF_NONE_MATCH": '"x"'}),
+    ("GET", {"HTTP_IF_MODIFIED_SINCE": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+    ("GET", {"HTTP_IF_RANGE": '"x"', "HTTP_RANGE": "bytes=0-3"}),
+    ("HEAD", {}),
+    ("HEAD", {"HTTP_RANGE": "bytes=0-3"}),
+]
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS)
+@pytest.mark.parametrize("query", ["", "?download", "?download=0"])
+def test_a_staff_save_over_a_remembered_public_file_is_refused(
+    shared: None, client: Client, method: str, headers: dict[str, str], query: str
+) -> None:
+    """/b2/ learnt the public file's metadata (its memo, good for a minute); a staff save replaces
+    the file from another storage instance (another process, say). No request kind serves it."""
+    PublicStorage().save("notes.txt", ContentFile(b"public notes"))
+    assert client.get("/b2/notes.txt", HTTP_RANGE="bytes=0-3").status_code == 206  # the memo now holds it
+    StaffStorage(allow_file_overwrites=True).save("notes.txt", ContentFile(b"staff secret"))
+    response = client.generic(method, f"/b2/notes.txt{query}", **headers)
+    content = body(response)
+    assert b"staff" not in content and b"secret" not in content
+    assert response.status_code in (404, 412), response.status_code
+
+
+@pytest.mark.parametrize(("method", "headers"), REQUESTS)
+def test_staff_file_never_on_b2(shared: None, client: Client, method: str, headers: dict[str, str]) -> None:
+    StaffStorage().save("s.txt", ContentFile(b"staff secret"))
+    views.reset_storages()
+    routes.unmarked_files.reset()
+    response = client.generic(method, "/b2/s.txt", **headers)
+    assert b"secret" not in body(response)
+    assert response.status_code == 404
