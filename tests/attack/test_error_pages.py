@@ -20,6 +20,7 @@ from django_backblaze_b2.connection import forget_connections
 FILTER = "django_backblaze_b2.debug.B2ExceptionReporterFilter"
 KEY_ID = "005-attack-key-id"
 APPLICATION_KEY = "K005-attack-application-key-must-stay-secret"
+TENANTS = 100
 
 
 @pytest.fixture(autouse=True)
@@ -138,3 +139,15 @@ def test_b2_going_away_puts_the_account_token_on_the_page(settings: Any) -> None
     else:
         raise AssertionError("B2 answered after it stopped")
     assert token not in page, "the account authorization token is on the error page"
+
+
+def test_the_application_key_is_still_hidden_after_many_sse_c_keys(settings: Any) -> None:
+    """The filter recognizes secrets by value from a bounded list (256 forms, the oldest forgotten
+    first). A project with one SSE-C key per tenant validates enough keys to push the application
+    key out: a frame value holding it is then shown."""
+    BackblazeB2Storage(application_key_id=KEY_ID, application_key=APPLICATION_KEY, bucket="reports")
+    for tenant in range(TENANTS):
+        key = tenant.to_bytes(2, "big") * 16
+        BackblazeB2Storage(bucket="reports", server_side_encryption={"mode": "SSE-C", "key_id": f"t{tenant}", "key": key})
+    page = page_for(settings, credential=APPLICATION_KEY)
+    assert APPLICATION_KEY not in page
