@@ -65,3 +65,14 @@ def test_staff_file_never_on_b2(shared: None, client: Client, method: str, heade
     response = client.generic(method, "/b2/s.txt", **headers)
     assert b"secret" not in body(response)
     assert response.status_code == 404
+
+
+def test_a_public_copy_of_a_staff_file_is_not_served_on_b2(shared: None, client: Client) -> None:
+    """``PublicStorage().copy(name, new)`` with a name that is a staff file of the shared bucket (an
+    app's "duplicate" action on a name from a request, say): the copy is re-marked 'public' and
+    /b2/ serves the staff content. A copy should never lower the mark it copies."""
+    StaffStorage().save("payroll.pdf", ContentFile(b"%PDF staff secret"))
+    assert client.get("/b2/payroll.pdf").status_code == 404
+    PublicStorage().copy("payroll.pdf", "duplicate.pdf")
+    response = client.get("/b2/duplicate.pdf")
+    assert b"secret" not in body(response)
