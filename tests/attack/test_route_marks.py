@@ -76,3 +76,39 @@ def test_a_public_copy_of_a_staff_file_is_not_served_on_b2(shared: None, client:
     PublicStorage().copy("payroll.pdf", "duplicate.pdf")
     response = client.get("/b2/duplicate.pdf")
     assert b"secret" not in body(response)
+
+
+SEPARATE = {"public": "public", "logged_in": "members", "staff": "staff"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/b2/members/report.pdf",
+        "/b2/../members/report.pdf",
+        "/b2/%2e%2e/members/report.pdf",
+        "/b2/..%2fmembers/report.pdf",
+        "/b2/public/../members/report.pdf",
+        "/b2//members/report.pdf",
+        "/b2/.%2Fmembers%2Freport.pdf",
+        "/b2/report.pdf/",
+        "/b2/report.pdf%00",
+        "/b2/REPORT.pdf",
+        "/b2/report.pdf%20",
+        "/b2/r%C3%A9port.pdf",
+        "/b2/re\u0301port.pdf",
+        "/b2l/../b2/report.pdf",
+    ],
+)
+@pytest.mark.parametrize("layout", ["separate", "shared"])
+def test_a_members_file_is_not_reached_through_b2_by_name_tricks(
+    settings: Any, client: Client, path: str, layout: str
+) -> None:
+    from django_backblaze_b2.storages import LoggedInStorage
+
+    places = {"specific_locations": SEPARATE} if layout == "separate" else {"specific_bucket_names": SHARED_BUCKET}
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, **places}
+    for name in ("report.pdf", "r\u00e9port.pdf", "re\u0301port.pdf", "REPORT.pdf"):
+        LoggedInStorage().save(name, ContentFile(b"members only"))
+    response = client.get(path)
+    assert b"members only" not in body(response)
