@@ -148,6 +148,8 @@ def test_the_application_key_is_still_hidden_after_many_sse_c_keys(settings: Any
     BackblazeB2Storage(application_key_id=KEY_ID, application_key=APPLICATION_KEY, bucket="reports")
     for tenant in range(TENANTS):
         key = tenant.to_bytes(2, "big") * 16
-        BackblazeB2Storage(bucket="reports", server_side_encryption={"mode": "SSE-C", "key_id": f"t{tenant}", "key": key})
+        BackblazeB2Storage(
+            bucket="reports", server_side_encryption={"mode": "SSE-C", "key_id": f"t{tenant}", "key": key}
+        )
     page = page_for(settings, credential=APPLICATION_KEY)
     assert APPLICATION_KEY not in page

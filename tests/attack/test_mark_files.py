@@ -32,7 +32,7 @@ def when_called(b2: SimulatedB2, api_name: str, action: Any) -> None:
             fired = True
             action()
 
-    log.record = record  # type: ignore[method-assign]
+    log.record = record  # type: ignore[method-assign,assignment]
 
 
 def test_a_save_between_the_head_and_the_copy_is_not_rolled_back(b2: SimulatedB2) -> None:
@@ -40,7 +40,9 @@ def test_a_save_between_the_head_and_the_copy_is_not_rolled_back(b2: SimulatedB2
     name must still give the new content (the copy of the old version must not shadow it)."""
     storage = StaffStorage()
     upload_as_7_0_0(storage, "minutes.txt", b"old minutes", "text/plain")
-    when_called(b2, "b2_copy_file", lambda: upload_as_7_0_0(StaffStorage(), "minutes.txt", b"NEW minutes", "text/plain"))
+    when_called(
+        b2, "b2_copy_file", lambda: upload_as_7_0_0(StaffStorage(), "minutes.txt", b"NEW minutes", "text/plain")
+    )
 
     assert storage.mark_file("minutes.txt") == "marked"
 

@@ -44,7 +44,7 @@ REQUESTS = [
 @pytest.mark.parametrize(("method", "headers"), REQUESTS)
 @pytest.mark.parametrize("query", ["", "?download", "?download=0"])
 def test_a_staff_save_over_a_remembered_public_file_is_refused(
-    shared: None, client: Client, method: str, headers: dict[str, str], query: str
+    shared: None, client: Client, method: str, headers: dict[str, Any], query: str
 ) -> None:
     """/b2/ learnt the public file's metadata (its memo, good for a minute); a staff save replaces
     the file from another storage instance (another process, say). No request kind serves it."""
@@ -58,7 +58,7 @@ def test_a_staff_save_over_a_remembered_public_file_is_refused(
 
 
 @pytest.mark.parametrize(("method", "headers"), REQUESTS)
-def test_staff_file_never_on_b2(shared: None, client: Client, method: str, headers: dict[str, str]) -> None:
+def test_staff_file_never_on_b2(shared: None, client: Client, method: str, headers: dict[str, Any]) -> None:
     StaffStorage().save("s.txt", ContentFile(b"staff secret"))
     views.reset_storages()
     routes.unmarked_files.reset()
