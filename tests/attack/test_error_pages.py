@@ -153,3 +153,30 @@ def test_the_application_key_is_still_hidden_after_many_sse_c_keys(settings: Any
         )
     page = page_for(settings, credential=APPLICATION_KEY)
     assert APPLICATION_KEY not in page
+
+
+class Holder:
+    def __init__(self, secret: Any) -> None:
+        self.secret = secret
+
+    def __repr__(self) -> str:
+        return f"Holder({self.secret!r})"
+
+
+def test_remembered_secrets_are_hidden_wherever_they_sit(settings: Any) -> None:
+    """Held: values inside objects, nested dicts, tuples, bytes keys, bytearrays."""
+    sse_key = bytes(range(65, 97))
+    BackblazeB2Storage(application_key_id=KEY_ID, application_key=APPLICATION_KEY, bucket="reports")
+    BackblazeB2Storage(bucket="reports", server_side_encryption={"mode": "SSE-C", "key_id": "k", "key": sse_key})
+    page = page_for(
+        settings,
+        nested={"a": {"b": [("x", APPLICATION_KEY)]}},
+        by_bytes={b"k": sse_key},
+        as_tuple=(1, (2, base64.b64encode(sse_key).decode())),
+        inside=Holder(APPLICATION_KEY),
+        as_bytearray=bytearray(sse_key),
+        as_hex=sse_key.hex(),
+    )
+    assert "boom" in page
+    for form in (APPLICATION_KEY, base64.b64encode(sse_key).decode(), sse_key.hex(), sse_key.decode()):
+        assert form not in page

@@ -112,3 +112,22 @@ def test_a_members_file_is_not_reached_through_b2_by_name_tricks(
         LoggedInStorage().save(name, ContentFile(b"members only"))
     response = client.get(path)
     assert b"members only" not in body(response)
+
+
+@pytest.mark.parametrize("how", ["save", "open"])
+def test_a_large_staff_file_is_marked(shared: None, client: Client, small_parts_b2: Any, how: str) -> None:
+    """Held: multi-part uploads (save of a big file, open(name, 'wb') streaming) carry the mark."""
+    data = b"s" * (12 * 1024 * 1024)
+    if how == "save":
+        StaffStorage().save("big.bin", ContentFile(data))
+    else:
+        with StaffStorage().open("big.bin", "wb") as file:
+            for start in range(0, len(data), 1024 * 1024):
+                file.write(data[start : start + 1024 * 1024])
+    metadata = StaffStorage().get_file_metadata("big.bin")
+    assert metadata.content_sha1 is None  # it went up in parts
+    assert metadata.file_info.get("django-b2-route") == "staff"
+    for headers in ({}, {"HTTP_RANGE": "bytes=0-"}, {"HTTP_RANGE": "bytes=5000000-5000010"}):
+        response = client.get("/b2/big.bin", **headers)
+        assert response.status_code == 404
+        body(response)
