@@ -131,3 +131,19 @@ def test_a_large_staff_file_is_marked(shared: None, client: Client, small_parts_
         response = client.get("/b2/big.bin", **headers)
         assert response.status_code == 404
         body(response)
+
+
+def test_sse_c_staff_files_are_refused_too(settings: Any, client: Client) -> None:
+    """Held: SSE-C files (every route with the key) carry and check the mark like any other."""
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "specific_bucket_names": SHARED_BUCKET,
+        "server_side_encryption": {"mode": "SSE-C", "key_id": "k1", "key": bytes(range(32))},
+    }
+    StaffStorage().save("vault.txt", ContentFile(b"staff secret"))
+    PublicStorage().save("open.txt", ContentFile(b"public"))
+    assert body(client.get("/b2/open.txt")) == b"public"
+    for headers in ({}, {"HTTP_RANGE": "bytes=0-"}, {"HTTP_RANGE": "bytes=1-3"}, {"HTTP_IF_NONE_MATCH": "*"}):
+        response = client.get("/b2/vault.txt", **headers)
+        assert response.status_code == 404
+        body(response)
