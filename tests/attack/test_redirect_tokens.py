@@ -95,3 +95,45 @@ def test_a_redirect_token_opens_the_staff_version_that_replaced_the_checked_file
     StaffStorage(allow_file_overwrites=True).save("notice.txt", ContentFile(b"staff only"))
     assert client.get("/b2/notice.txt").status_code == 404  # the route now refuses the name
     assert requests.get(response["Location"], timeout=10).content != b"staff only"
+
+
+OWNERS: dict[str, str] = {}
+
+
+def own_files_only(request: Any, storage: Any, name: str) -> bool:
+    return OWNERS.get(name) == request.user.username
+
+
+def test_a_token_for_a_name_without_extension_opens_djangos_alternative_names(
+    settings: Any, client: Client, django_user_model: Any
+) -> None:
+    """SECURITY.md: "Django's alternative names (q1_AbCdEf1.pdf) are not opened". For a name without
+    an extension Django appends the suffix (passport -> passport_AbCdEf1), so it is: with a
+    per-owner permission hook, Alice's redirect token opens Bob's upload of the same name."""
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "proxy_redirect_expiry": 60,
+        "download_permission": f"{__name__}.own_files_only",
+    }
+    alice_name = LoggedInStorage().save("ids/passport", ContentFile(b"alice"))
+    bob_name = LoggedInStorage().save("ids/passport", ContentFile(b"bob's passport"))
+    assert bob_name.startswith(alice_name) and bob_name != alice_name
+    OWNERS.update({alice_name: "alice", bob_name: "bob"})
+    client.force_login(django_user_model.objects.create_user("alice"))
+    assert client.get(f"/b2l/{bob_name}").status_code == 403  # the hook refuses Bob's file
+    response = client.get(f"/b2l/{alice_name}")
+    assert response.status_code == 302
+    leaked = requests.get(with_token_of(response["Location"], LoggedInStorage().b2_url(bob_name)), timeout=10)
+    assert leaked.content != b"bob's passport"
+
+
+def test_a_file_scoped_link_without_extension_opens_the_alternative_names() -> None:
+    """The same with ``url()`` of a private BackblazeB2Storage (url_expiry, default 'file' scope)."""
+    from django_backblaze_b2 import BackblazeB2Storage
+
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=60)
+    first = storage.save("scans/contract", ContentFile(b"first"))
+    second = storage.save("scans/contract", ContentFile(b"second customer's contract"))
+    link = storage.url(first)
+    leaked = requests.get(with_token_of(link, storage.b2_url(second)), timeout=10)
+    assert leaked.content != b"second customer's contract"
