@@ -147,3 +147,29 @@ def test_sse_c_staff_files_are_refused_too(settings: Any, client: Client) -> Non
         response = client.get("/b2/vault.txt", **headers)
         assert response.status_code == 404
         body(response)
+
+
+@pytest.mark.parametrize(
+    "file_info",
+    [
+        {"django-b2-route": "Staff"},
+        {"django-b2-route": " staff"},
+        {"django-b2-route": "public "},
+        {"django-b2-route": "PUBLIC"},
+        {"django-b2-route": ""},
+        {"django-b2-route": "public,staff"},
+        {"Django-B2-Route": "staff"},
+        {"DJANGO-B2-ROUTE": "public"},
+        {"django_b2_route": "public"},
+    ],
+    ids=repr,
+)
+def test_marks_this_library_did_not_write_are_never_read_as_public(
+    shared: None, client: Client, file_info: dict[str, str]
+) -> None:
+    """Held: a hand-written or tampered mark (case, whitespace, another key spelling) in 7.0.0's
+    shared bucket is read as staff or as unmarked, both refused on /b2/ there."""
+    StaffStorage().bucket.upload_bytes(b"staff secret", "hand.txt", content_type="text/plain", file_info=file_info)
+    response = client.get("/b2/hand.txt")
+    assert b"secret" not in body(response)
+    assert response.status_code == 404
