@@ -101,7 +101,7 @@ OWNERS: dict[str, str] = {}
 
 
 def own_files_only(request: Any, storage: Any, name: str) -> bool:
-    return OWNERS.get(name) == request.user.username
+    return bool(OWNERS.get(name) == request.user.username)
 
 
 def test_a_token_for_a_name_without_extension_opens_djangos_alternative_names(

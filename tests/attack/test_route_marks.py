@@ -127,7 +127,8 @@ def test_a_large_staff_file_is_marked(shared: None, client: Client, small_parts_
     metadata = StaffStorage().get_file_metadata("big.bin")
     assert metadata.content_sha1 is None  # it went up in parts
     assert metadata.file_info.get("django-b2-route") == "staff"
-    for headers in ({}, {"HTTP_RANGE": "bytes=0-"}, {"HTTP_RANGE": "bytes=5000000-5000010"}):
+    ranges: list[dict[str, Any]] = [{}, {"HTTP_RANGE": "bytes=0-"}, {"HTTP_RANGE": "bytes=5000000-5000010"}]
+    for headers in ranges:
         response = client.get("/b2/big.bin", **headers)
         assert response.status_code == 404
         body(response)
@@ -143,7 +144,13 @@ def test_sse_c_staff_files_are_refused_too(settings: Any, client: Client) -> Non
     StaffStorage().save("vault.txt", ContentFile(b"staff secret"))
     PublicStorage().save("open.txt", ContentFile(b"public"))
     assert body(client.get("/b2/open.txt")) == b"public"
-    for headers in ({}, {"HTTP_RANGE": "bytes=0-"}, {"HTTP_RANGE": "bytes=1-3"}, {"HTTP_IF_NONE_MATCH": "*"}):
+    kinds: list[dict[str, Any]] = [
+        {},
+        {"HTTP_RANGE": "bytes=0-"},
+        {"HTTP_RANGE": "bytes=1-3"},
+        {"HTTP_IF_NONE_MATCH": "*"},
+    ]
+    for headers in kinds:
         response = client.get("/b2/vault.txt", **headers)
         assert response.status_code == 404
         body(response)
