@@ -3,6 +3,7 @@ writers and the files 7.0.0 left behind."""
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -88,3 +89,33 @@ def test_a_large_7_0_0_file_is_marked_whole(small_parts_b2: SimulatedB2) -> None
     with storage.open("video.mp4") as file:
         assert file.read() == data
     assert small_parts_b2.file_versions(storage.options.bucket, "video.mp4") == 1
+
+
+@pytest.mark.django_db
+def test_a_run_that_fails_half_way_loses_nothing_and_can_be_repeated() -> None:
+    """Held: b2_copy_file failing for good on the second file stops the run with a CommandError;
+    every file still has its bytes, and the next run finishes the job."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from django_backblaze_b2.testing import simulated_b2
+    from tests.testapp.models import RouteFiles
+
+    with simulated_b2(served=True) as served:
+        staff = StaffStorage()
+        for name in ("a.txt", "b.txt", "c.txt"):
+            upload_as_7_0_0(staff, name, name.encode(), "text/plain")
+            RouteFiles.objects.create(staff=name)
+        served.server.faults.fail("b2_copy_file", times=None, status=400, code="bad_request", after=1)
+        with pytest.raises(CommandError):
+            call_command("b2_mark_files", stdout=StringIO())
+        assert access.marked_route(StaffStorage().get_file_metadata("a.txt").file_info) == "staff"
+        for name in ("a.txt", "b.txt", "c.txt"):
+            with StaffStorage().open(name) as file:
+                assert file.read() == name.encode()
+        served.server.faults.clear()
+        call_command("b2_mark_files", stdout=StringIO())
+        for name in ("a.txt", "b.txt", "c.txt"):
+            metadata = StaffStorage().get_file_metadata(name)
+            assert access.marked_route(metadata.file_info) == "staff"
+            assert served.file_versions(staff.options.bucket, name) == 1
