@@ -119,3 +119,22 @@ def test_a_run_that_fails_half_way_loses_nothing_and_can_be_repeated() -> None:
             metadata = StaffStorage().get_file_metadata(name)
             assert access.marked_route(metadata.file_info) == "staff"
             assert served.file_versions(staff.options.bucket, name) == 1
+
+
+def test_an_sse_c_7_0_0_file_is_marked_and_still_decrypts(settings: Any) -> None:
+    """Held: the marking copy reads and writes with the storage's customer key."""
+    from b2sdk.v2 import EncryptionAlgorithm, EncryptionKey, EncryptionMode, EncryptionSetting
+
+    key = bytes(range(32))
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "server_side_encryption": {"mode": "SSE-C", "key_id": "k1", "key": key},
+    }
+    storage = StaffStorage()
+    sse = EncryptionSetting(EncryptionMode.SSE_C, EncryptionAlgorithm.AES256, EncryptionKey(secret=key, key_id="k1"))
+    storage.bucket.upload_bytes(b"vault", storage._key("vault.bin"), encryption=sse)
+    assert storage.mark_file("vault.bin") == "marked"
+    metadata = StaffStorage().get_file_metadata("vault.bin")
+    assert access.marked_route(metadata.file_info) == "staff"
+    with StaffStorage().open("vault.bin") as file:
+        assert file.read() == b"vault"
