@@ -202,7 +202,8 @@ class StorageOptions:
     upload_headers_function: str | upload_headers.HeadersFunction | None
 
     def __post_init__(self) -> None:
-        redaction.remember(self.application_key if self.has_credentials else None)
+        if self.has_credentials:
+            redaction.remember_application_key(self.application_key_id, self.application_key)
 
     @property
     def has_credentials(self) -> bool:
