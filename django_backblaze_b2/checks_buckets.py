@@ -29,7 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 
 from .buckets import expected_encryption_mode
-from .checks import PROXIED_STORAGES, route_is_reachable
+from .checks import PROXIED_STORAGES, route_is_reachable, storage_options_problem
 from .connection import B2Connection, connection_for
 from .options import resolve
 from .storage import BackblazeB2Storage
@@ -196,6 +196,8 @@ def _storages_in_use() -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for alias, backend, options in configured_backends():
         if issubclass(backend, BackblazeB2Storage):
+            if storage_options_problem(alias, backend, options) is not None:
+                continue  # the settings check E050 names the mistake
             # Built as Django builds it, not taken from django.core.files.storage.storages, whose
             # instances outlive a changed STORAGES setting on Django 4.2.
             # authorize_on_init off: with validate_on_init, building the storage would create its bucket.

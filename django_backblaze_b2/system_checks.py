@@ -14,11 +14,12 @@ from typing import Any
 
 from django.core import checks
 
-#: ``manage.py check --deploy --tag b2`` runs only the checks that ask B2.
+#: ``manage.py check --tag b2``: this library's checks (with ``--deploy``, also those that ask B2).
 DEPLOY_TAG = "b2"
 
 
-@checks.register()
+# Each is also tagged DEPLOY_TAG, so `check --deploy --tag b2` shows every mistake of this library.
+@checks.register(DEPLOY_TAG)
 def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from . import checks as offline
 
@@ -30,14 +31,14 @@ def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
     ]
 
 
-@checks.register(checks.Tags.security)
+@checks.register(checks.Tags.security, DEPLOY_TAG)
 def routes_are_separate(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from . import checks as offline
 
     return offline.check_route_separation(app_configs)
 
 
-@checks.register(checks.Tags.caches)
+@checks.register(checks.Tags.caches, DEPLOY_TAG)
 def account_info_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .checks_account_info import check_account_info_cache
 
