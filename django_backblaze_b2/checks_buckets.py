@@ -58,6 +58,11 @@ def check_buckets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         except ImproperlyConfigured as error:
             messages.append(Error(f"{where}: {error}", id="django_backblaze_b2.E036"))
             continue
+        except Exception as error:  # a user's subclass failing to build: reported, never raised
+            messages.append(
+                Error(f"{where}: the storage could not be built ({_describe(error)}).", id="django_backblaze_b2.E036")
+            )
+            continue
         accounts.setdefault(id(connection), (connection, []))[1].append(_InUse(where, storage))
     for connection, in_use in accounts.values():
         messages.extend(_check_account(connection, in_use))

@@ -28,7 +28,7 @@ from django.template import Context, Template
 from django.test import override_settings
 from django.urls import NoReverseMatch
 
-from django_backblaze_b2 import LoggedInStorage
+from django_backblaze_b2 import BackblazeB2Storage, LoggedInStorage
 from django_backblaze_b2.connection import MissingBucketError, forget_connections
 from django_backblaze_b2.testing.server import LocalB2Server
 from django_backblaze_b2.testing.simulator import MB
@@ -320,3 +320,16 @@ def test_a_project_without_a_urlconf_gets_its_deploy_check(server: LocalB2Server
     with on_server(server, {"default": {"BACKEND": B2}}):
         messages = deploy_messages()
     assert [m.id for m in messages] == ["django_backblaze_b2.E030"]  # and no AttributeError
+
+
+class Unbuildable(BackblazeB2Storage):
+    def __init__(self, **kwargs: Any) -> None:
+        raise RuntimeError("a subclass with a bug")
+
+
+def test_a_storage_that_cannot_be_built_is_reported_not_raised(server: LocalB2Server) -> None:
+    with on_server(server, {"default": {"BACKEND": f"{__name__}.Unbuildable"}}):
+        messages = deploy_messages()
+    assert [(m.id, m.msg) for m in messages] == [
+        ("django_backblaze_b2.E036", "STORAGES['default']: the storage could not be built (RuntimeError).")
+    ]
