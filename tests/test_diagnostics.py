@@ -333,3 +333,13 @@ def test_a_storage_that_cannot_be_built_is_reported_not_raised(server: LocalB2Se
     assert [(m.id, m.msg) for m in messages] == [
         ("django_backblaze_b2.E036", "STORAGES['default']: the storage could not be built (RuntimeError).")
     ]
+
+
+def test_b2_check_reports_a_storage_that_cannot_be_built_and_goes_on(server: LocalB2Server) -> None:
+    create_buckets(server, "media-files")
+    aliases = {"broken": {"BACKEND": f"{__name__}.Unbuildable"}, "default": {"BACKEND": B2}}
+    with on_server(server, aliases):
+        out, error = b2_check()
+    assert "FAIL  settings: RuntimeError: a subclass with a bug" in out
+    assert "ok    probe" in out
+    assert error is not None and "1 problem(s)" in error
