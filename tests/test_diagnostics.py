@@ -343,3 +343,12 @@ def test_b2_check_reports_a_storage_that_cannot_be_built_and_goes_on(server: Loc
     assert "FAIL  settings: RuntimeError: a subclass with a bug" in out
     assert "ok    probe" in out
     assert error is not None and "1 problem(s)" in error
+
+
+@pytest.mark.urls("sample_project.urls")
+def test_the_admin_answers_200_while_the_static_bucket_is_missing(server: LocalB2Server, admin_client: Any) -> None:
+    aliases = {"default": {"BACKEND": B2}, "staticfiles": {"BACKEND": MANIFEST, "OPTIONS": {"bucket": "site-static"}}}
+    with on_server(server, aliases):
+        response = admin_client.get("/admin/")
+    assert response.status_code == 200
+    assert "/static/admin/css/base.css" in response.content.decode()  # degraded: STATIC_URL, unhashed
