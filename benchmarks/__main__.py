@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import b2server, report
+from . import b2server, bulk, report
 from .endpoints import ROOT
 from .environments import reference_python
 from .measure import MIB
@@ -32,6 +32,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--only", nargs="+", metavar="SCENARIO", help=f"run only these of: {', '.join(_all())}")
     parser.add_argument("--contenders", nargs="+", choices=report.CONTENDERS, default=list(report.CONTENDERS))
+    parser.add_argument(
+        "--bulk-files",
+        type=int,
+        nargs="+",
+        default=[1000, 10000],
+        help="bucket sizes for the bulk commands (default: 1000 10000; add 100000 for the large case)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where results.json goes")
     arguments = parser.parse_args(argv)
     unknown = set(arguments.only or ()) - set(_all())
@@ -41,7 +48,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _all() -> list[str]:
-    return [*COUNTED, *MEASURED]
+    return [*COUNTED, *MEASURED, "bulk"]
 
 
 def _progress(text: str) -> None:
@@ -102,6 +109,7 @@ class Bench:
         self.arguments = arguments
         self.logs = arguments.out / "logs"
         self.results: dict[report.Key, dict[str, Any]] = {}
+        self.bulk: list[dict[str, Any]] = []
 
     def wanted(self, scenario: str) -> bool:
         return not self.arguments.only or scenario in self.arguments.only
@@ -148,6 +156,10 @@ class Bench:
                     self._measure(server, scenario, size, params)
                 server.delete(name)
 
+    def run_bulk(self) -> None:
+        if self.wanted("bulk"):
+            self.bulk = bulk.run(self.arguments.bulk_files, self.arguments.out, progress=_progress)
+
     def _measure(self, server: b2server.LocalB2Server, scenario: str, size: int, params: dict[str, Any]) -> None:
         runs: dict[str, list[dict[str, Any]]] = {contender: [] for contender in self.arguments.contenders}
         # Contenders take turns, each round starting with the next one, so a slow spell of the
@@ -191,6 +203,14 @@ class Bench:
         if counted_verdicts or any(size is None for _, size, _ in self.results):
             lines += ["", "B2 transactions by Backblaze's class (A free; B and C billed), in-process simulated B2", ""]
             lines.append(counted)
+        if self.bulk:
+            lines += [
+                "",
+                "Bulk commands over n files of ~100 bytes, local B2 server in another process; peak RSS above the "
+                "baseline, and the class B / C calls it counted (copies: one b2_copy_file, class C, per file copied)",
+                "",
+                bulk.table(self.bulk),
+            ]
         if notes.lines:
             lines += ["", *(f"[{number}] {line}" for number, line in enumerate(notes.lines, 1))]
         verdicts = big_verdicts + counted_verdicts
@@ -212,6 +232,7 @@ class Bench:
                 for (scenario, size, contender), result in self.results.items()
             ],
             "targets": verdicts,
+            "bulk": self.bulk,
         }
         return "\n".join(lines), data
 
@@ -226,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.run_counted()
     _progress("big files:")
     bench.run_big_files()
+    _progress("bulk commands:")
+    bench.run_bulk()
     text, data = bench.render(time.perf_counter() - started)
     arguments.out.mkdir(parents=True, exist_ok=True)
     (arguments.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from . import logs
+
 
 class DjangoBackblazeB2Config(AppConfig):
     name = "django_backblaze_b2"
@@ -17,6 +19,7 @@ class DjangoBackblazeB2Config(AppConfig):
         from . import system_checks  # noqa: F401 - registers the checks (storage.py does too)
 
         setting_changed.connect(_reset_route_caches, dispatch_uid="django_backblaze_b2_routes")
+        logs.bridge_legacy_logger()  # LOGGING entries for 7.0.0's logger name keep working
 
 
 def _reset_route_caches(*, setting: str, **kwargs: Any) -> None:

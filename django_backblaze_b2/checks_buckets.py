@@ -30,7 +30,7 @@ from django.core.files.storage import default_storage
 
 from .buckets import expected_encryption_mode
 from .checks import PROXIED_STORAGES, route_is_reachable, storage_options_problem
-from .connection import B2Connection, connection_for
+from .client import AccountClient, client_for
 from .options import resolve
 from .storage import BackblazeB2Storage
 from .usage import configured_backends, file_fields
@@ -50,11 +50,11 @@ def check_buckets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     except ImproperlyConfigured:
         return []  # BACKBLAZE_CONFIG is invalid: E010 says how, and no storage can reach B2
     messages: list[CheckMessage] = []
-    accounts: dict[int, tuple[B2Connection, list[_InUse]]] = {}
+    accounts: dict[int, tuple[AccountClient, list[_InUse]]] = {}
     for where, make in _storages_in_use():
         try:
             storage = make()
-            connection = connection_for(storage.options)
+            connection = client_for(storage.options)
         except ImproperlyConfigured as error:
             messages.append(Error(f"{where}: {error}", id="django_backblaze_b2.E036"))
             continue
@@ -69,7 +69,7 @@ def check_buckets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return _unique(messages)
 
 
-def _check_account(connection: B2Connection, in_use: list[_InUse]) -> list[CheckMessage]:
+def _check_account(connection: AccountClient, in_use: list[_InUse]) -> list[CheckMessage]:
     try:
         api = connection.verified_api()
     except Exception as error:  # a diagnostic reports, it never crashes

@@ -246,13 +246,46 @@ def resolve(
     return _validated(merged)
 
 
+#: django-storages' option names (S3 and the other backends), and what to use here instead.
+DJANGO_STORAGES_NAMES = {
+    "bucket_name": "'bucket'",
+    "file_overwrite": "'allow_file_overwrites'",
+    "querystring_auth": "'url_expiry' (seconds): private files get expiring links; or the proxied storages",
+    "querystring_expire": "'url_expiry' (seconds)",
+    "expiration": "'url_expiry' (seconds)",
+    "custom_domain": "'cdn_config': {'base_url': 'https://cdn.example.com', 'include_bucket_url_segments': False}",
+    "url_protocol": "the scheme in 'cdn_config' base_url",
+    "object_parameters": "'default_upload_headers' ({'Cache-Control': ..., 'Content-Disposition': ...}), "
+    "'default_file_info' or 'upload_headers_function'",
+    "default_acl": "the bucket's type (allPublic or allPrivate; B2 has no per-file ACLs): "
+    "'non_existent_bucket_details' when this library creates it, or PublicStorage/LoggedInStorage/StaffStorage",
+    "access_key": "'application_key_id'",
+    "access_key_id": "'application_key_id'",
+    "secret_key": "'application_key'",
+    "secret_access_key": "'application_key'",
+    "endpoint_url": "'realm' (this library speaks B2's native API, not S3)",
+    "region_name": "nothing: the application key knows its region",
+    "signature_version": "nothing: B2's native API signs nothing locally",
+    "addressing_style": "nothing: B2's native API has no addressing styles",
+    "gzip": "'default_upload_headers' {'Content-Encoding': ...} with content you compress yourself",
+    "max_memory_size": "nothing: writes spool to a temporary file past 4 MiB",
+    "transfer_config": "nothing: B2 picks part sizes itself",
+}
+
+
 def check_known(options: Mapping[str, Any], source: str) -> None:
     known = get_default_b2_storage_options().keys()
     unknown = sorted(str(key) for key in options if key not in known)
     if unknown:
+        from_django_storages = [
+            f"{key!r} is django-storages' name: use {DJANGO_STORAGES_NAMES[key]}."
+            for key in unknown
+            if key in DJANGO_STORAGES_NAMES
+        ]
         raise ImproperlyConfigured(
             f"Unknown django-backblaze-b2 option(s) in {source}: {', '.join(repr(k) for k in unknown)}. "
-            f"Known options are: {', '.join(sorted(known))}."
+            + "".join(f"{advice} " for advice in from_django_storages)
+            + f"Known options are: {', '.join(sorted(known))}."
         )
 
 

@@ -1,16 +1,20 @@
 """``BackblazeB2Storage``: Django's ``Storage`` contract on B2, and nothing else.
 
 Names go through :mod:`.names`, uploads through :mod:`.upload`, file objects are :mod:`.files`,
-and the b2sdk objects come from :mod:`.connection`. Every B2 call this class makes is in one of
+and the b2sdk objects come from :mod:`.client`. Every B2 call this class makes is in one of
 the small ``_b2_*`` methods or in those modules, so call budgets can be read off the code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pathlib
 import posixpath
-from datetime import datetime
+import threading
+import warnings
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -26,16 +30,23 @@ from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
 # Importing system_checks registers the checks: they run wherever a storage is used, even without the app.
-from . import access, expiring_links, names, system_checks, upload, upload_headers  # noqa: F401
-from .connection import B2Connection, connection_for
+from . import access, compat, expiring_links, logs, names, system_checks, upload, upload_headers  # noqa: F401
+from .client import AccountClient, client_for
 from .encryption import decryption_errors
 from .files import B2File
 from .metadata import FileMetadata, MetadataMemo
 from .options import SECRET_OPTIONS, PossibleB2StorageOptions, StorageOptions, resolve
 
-logger = logging.getLogger("django_backblaze_b2")
+logger = logging.getLogger(logs.LOGGER_NAME)
+logs.bridge_legacy_logger()  # for projects without "django_backblaze_b2" in INSTALLED_APPS, as 7.0.0 allowed
 
 ABANDONED_LARGE_FILE_MS = 24 * 3600 * 1000
+
+# The last name this thread's is_name_available() found free, as (bucket, key): only such a name can
+# have been found free by a concurrent save too, so only it needs settling after the upload. A name
+# chosen otherwise (an overridden get_available_name(), or _save() called directly, as
+# ManifestStaticFilesStorage does) is meant to overwrite.
+_found_free = threading.local()
 
 MarkOutcome = Literal["marked", "already marked", "kept a more privileged mark", "missing"]
 
@@ -98,12 +109,23 @@ class BackblazeB2Storage(Storage):
     # -- B2 plumbing --------------------------------------------------------------------------------
 
     @property
-    def _connection(self) -> B2Connection:
-        return connection_for(self.options)
+    def _connection(self) -> AccountClient:
+        return client_for(self.options)
 
     @property
     def bucket(self) -> Bucket:
         return self._connection.bucket(self.options.bucket, self.options.non_existent_bucket_details)
+
+    @property
+    def b2_api(self) -> Any:
+        """7.0.0's way to reach b2sdk's ``B2Api``; deprecated."""
+        warnings.warn(
+            "BackblazeB2Storage.b2_api is deprecated and will be removed in 9.0: use storage.bucket.api "
+            "(b2sdk's B2Api of the storage's bucket, authorized and shared by the process).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.bucket.api
 
     @property
     def _memo(self) -> MetadataMemo | None:
@@ -138,6 +160,7 @@ class BackblazeB2Storage(Storage):
 
     def get_file_metadata(self, name: str) -> FileMetadata:
         """What B2 stores about ``name`` (size, content type, SHA-1, times, headers), fresh from B2."""
+        name = names.as_text(name)
         metadata = self._b2_metadata(self._key(name))
         if metadata is None:
             raise FileNotFoundError(f"No file named {name!r} in this storage.")
@@ -249,6 +272,7 @@ class BackblazeB2Storage(Storage):
     # -- Django's Storage contract -----------------------------------------------------------------
 
     def _open(self, name: str, mode: str = "rb") -> File:  # type: ignore[type-arg]
+        name = names.as_text(name)
         remote = self._remote(name)
         if "w" not in mode and not any(c in mode for c in "a+"):
             # A missing file must fail at open(), as it does on disk: one HEAD, which also gives the size.
@@ -257,8 +281,10 @@ class BackblazeB2Storage(Storage):
 
     def _save(self, name: str, content: Any) -> str:
         remote = self._remote(name)
+        found_free = getattr(_found_free, "name", None) == (self.options.bucket, remote.key)
+        _found_free.name = None
         uploaded = remote.upload(content, options=self.get_upload_options(name, content))
-        if self.options.allow_file_overwrites:
+        if self.options.allow_file_overwrites or not found_free:
             return name
         return self._settle_name_race(name, uploaded)
 
@@ -302,14 +328,16 @@ class BackblazeB2Storage(Storage):
     def delete(self, name: str) -> None:
         """Delete every version of ``name``, so an overwritten file never comes back. Missing is fine."""
         if not name:
-            raise ValueError("The name must be given.")
+            raise ValueError("The name must be given to delete().")
         key = self._key(name)
         bucket = self.bucket
         versions = [version for version in bucket.list_file_versions(key) if version.file_name == key]
         # Oldest first: if B2 fails half-way, the newest content is still what the name shows, never
         # an older version brought back.
         for version in reversed(versions):
-            bucket.delete_file_version(version.id_, version.file_name)
+            # A concurrent delete that removed a version first has done what was asked.
+            with contextlib.suppress(FileNotPresent):
+                bucket.delete_file_version(version.id_, version.file_name)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, key)
 
@@ -342,10 +370,38 @@ class BackblazeB2Storage(Storage):
     def size(self, name: str) -> int:
         return self._metadata(name).size
 
-    def url(self, name: str | None, expire: int | None = None) -> str:
-        """The file's URL; with ``expire`` (seconds), a direct B2 link that stops working after that long."""
+    def url(
+        self,
+        name: str | None,
+        expire: int | timedelta | None = None,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        http_method: str | None = None,
+    ) -> str:
+        """The file's URL; with ``expire`` (seconds or a ``timedelta``), a direct B2 link that stops working
+        after that long.
+
+        ``parameters`` and ``http_method`` are django-storages' S3 arguments: B2 has no equivalent, so
+        anything but ``None`` (or ``"GET"``) is refused with what to do instead.
+        """
+        if isinstance(expire, Mapping):  # django-storages' url(name, parameters) given positionally
+            parameters, expire = expire, None
+        if parameters is not None:
+            raise ValueError(
+                "url(parameters=...) is django-storages' S3 option; B2 download links take no response "
+                "parameters. Set the headers B2 serves a file with when it is uploaded: the "
+                "'default_upload_headers' or 'upload_headers_function' options, or get_upload_options()."
+            )
+        if http_method is not None and http_method.upper() != "GET":
+            raise ValueError(
+                f"url(http_method={http_method!r}) is django-storages' S3 option; B2 download links are for "
+                "GET (and HEAD) only. Upload with storage.save() or storage.open(name, 'wb')."
+            )
         if not name:
             raise ValueError("A file name is needed to build a URL.")
+        name = names.as_text(name)
+        if isinstance(expire, timedelta):
+            expire = int(expire.total_seconds())
         if expire is not None:
             return self.expiring_url(name, expire)
         return self._get_file_url(name)
@@ -432,9 +488,23 @@ class BackblazeB2Storage(Storage):
         Otherwise the name is free when no file has it (one HEAD); a folder of that name does not
         matter, B2 keeps both apart.
         """
+        name = names.as_text(name)
         if max_length is not None and len(name) > max_length:
             return False
-        return self.options.allow_file_overwrites or self._b2_metadata(self._key(name)) is None
+        if self.options.allow_file_overwrites:
+            return True
+        key = self._key(name)
+        if self._b2_metadata(key) is not None:
+            return False
+        _found_free.name = (self.options.bucket, key)
+        return True
+
+    def get_alternative_name(self, file_root: str, file_ext: str) -> str:
+        """With ``allow_file_overwrites``, the name itself: a name too long is then only truncated, as
+        ``FileSystemStorage(allow_overwrite=True)`` does."""
+        if self.options.allow_file_overwrites:
+            return f"{file_root}{file_ext}"
+        return super().get_alternative_name(file_root, file_ext)
 
     if django.VERSION < (5, 1):
 
@@ -515,3 +585,8 @@ class _Remote:
         if storage._memo is not None:
             storage._memo.put(storage.options.bucket, metadata)
         return metadata
+
+
+def __getattr__(name: str) -> Any:
+    # 7.0.0's names that went away (see compat.py).
+    return compat.deprecated_name(__name__, name)

@@ -50,3 +50,10 @@ def buckets_match_settings(app_configs: Any = None, **kwargs: Any) -> list[check
     from .checks_buckets import check_buckets
 
     return check_buckets(app_configs)
+
+
+@checks.register(checks.Tags.staticfiles, DEPLOY_TAG)
+def collectstatic_command(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .checks_staticfiles import check_collectstatic_command
+
+    return check_collectstatic_command(app_configs)

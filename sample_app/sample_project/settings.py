@@ -32,10 +32,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Above django.contrib.staticfiles: its collectstatic answers from one B2 listing per 1000 files.
+    "django_backblaze_b2",
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks.backends.database",
-    "django_backblaze_b2",
     "showcase",
 ]
 MIDDLEWARE = [
@@ -93,6 +94,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # whose names look secret (BACKBLAZE_CONFIG["application_key"]), not the fields of an object.
 _b2 = from_environment(os.environ)
 BACKBLAZE_CONFIG = _b2.backblaze_config
+if _b2.simulated:
+    INSTALLED_APPS.append("django_backblaze_b2.testing")  # the in-process simulated B2
 # b2sdk's frames hold the application key and the SSE-C key: keep them off error pages and mails.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "django_backblaze_b2.debug.B2ExceptionReporterFilter"
 
