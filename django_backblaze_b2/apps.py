@@ -16,8 +16,6 @@ class DjangoBackblazeB2Config(AppConfig):
     def ready(self) -> None:
         from django.core.signals import setting_changed
 
-        from . import system_checks  # noqa: F401 - registers the checks (storage.py does too)
-
         setting_changed.connect(_reset_route_caches, dispatch_uid="django_backblaze_b2_routes")
         logs.bridge_legacy_logger()  # LOGGING entries for 7.0.0's logger name keep working
 

@@ -29,8 +29,7 @@ from django.core.files.utils import validate_file_name
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
-# Importing system_checks registers the checks: they run wherever a storage is used, even without the app.
-from . import access, compat, expiring_links, logs, names, system_checks, upload, upload_headers  # noqa: F401
+from . import access, compat, expiring_links, logs, names, upload, upload_headers
 from .client import AccountClient, client_for
 from .encryption import decryption_errors
 from .files import B2File

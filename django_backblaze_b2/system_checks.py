@@ -1,11 +1,11 @@
 """Registers the library's system checks with Django.
 
-Imported by the app's ``ready()`` and by :mod:`.storage`, so the checks run wherever a storage of this
-library is used, even when ``"django_backblaze_b2"`` is missing from ``INSTALLED_APPS``. Registering
-twice is harmless: Django keeps a set of check functions.
+Imported by the package's ``__init__`` (so by any import of this library), so the checks run wherever
+a storage of this library is used, even when ``"django_backblaze_b2"`` is missing from
+``INSTALLED_APPS``. Registering twice is harmless: Django keeps a set of check functions.
 
 The functions registered here only hand over to the check modules, which are imported when the
-checks run (they build storages, and :mod:`.storage` imports this module).
+checks run: they import storages and Django's URLconf, which must not be imported with the package.
 """
 
 from __future__ import annotations
