@@ -7,9 +7,7 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Registers the system checks, so they run wherever this library is used (any of its modules imports
-# this one first), even when "django_backblaze_b2" is missing from INSTALLED_APPS.
-from . import system_checks  # noqa: F401
+from . import system_checks  # noqa: F401 - the checks run wherever the library is used, app installed or not
 
 __version__ = "8.0.0.dev0"
 __all__ = ["BackblazeB2Storage", "LoggedInStorage", "PublicStorage", "StaffStorage", "urls"]

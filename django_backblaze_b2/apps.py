@@ -1,4 +1,4 @@
-"""The Django app: registers the system checks and resets per-process caches when settings change."""
+"""The Django app: resets per-process caches when settings change (the package registers the checks)."""
 
 from __future__ import annotations
 

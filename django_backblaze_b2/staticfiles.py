@@ -13,6 +13,7 @@ per 1000 versions), kept up to date by the run's own uploads and deletes, and de
 versions from it (free class A calls). This library's ``collectstatic`` (which wins over Django's
 when ``django_backblaze_b2`` is listed above ``django.contrib.staticfiles`` in ``INSTALLED_APPS``;
 check ``django_backblaze_b2.W070`` says so otherwise) runs inside it and shows a progress line.
+A URL costs no B2 call once the deployment is authorized, and none ever with ``cdn_config``.
 
 ``BackblazeB2ManifestStaticStorage`` adds Django's ``ManifestFilesMixin``: hashed names, a
 manifest read on the first URL a process builds (not when the storage is built, so that

@@ -53,7 +53,21 @@ def buckets_match_settings(app_configs: Any = None, **kwargs: Any) -> list[check
 
 
 @checks.register(checks.Tags.staticfiles, DEPLOY_TAG)
-def collectstatic_command(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+def collectstatic_is_this_librarys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .checks_staticfiles import check_collectstatic_command
 
     return check_collectstatic_command(app_configs)
+
+
+@checks.register(DEPLOY_TAG)
+def direct_upload_fields(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .direct_uploads.checks import check_direct_upload_fields
+
+    return check_direct_upload_fields(app_configs)
+
+
+@checks.register(DEPLOY_TAG, deploy=True)
+def direct_upload_buckets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .direct_uploads.checks import check_direct_upload_buckets
+
+    return check_direct_upload_buckets(app_configs)
