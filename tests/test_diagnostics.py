@@ -352,3 +352,17 @@ def test_the_admin_answers_200_while_the_static_bucket_is_missing(server: LocalB
         response = admin_client.get("/admin/")
     assert response.status_code == 200
     assert "/static/admin/css/base.css" in response.content.decode()  # degraded: STATIC_URL, unhashed
+
+
+def test_collectstatic_onto_a_missing_bucket_is_one_clear_error(server: LocalB2Server, tmp_path: Any) -> None:
+    (tmp_path / "site.css").write_text("body {}")
+    aliases = {"staticfiles": {"BACKEND": MANIFEST, "OPTIONS": {"bucket": "site-static"}}}
+    with (
+        on_server(server, aliases),
+        override_settings(STATICFILES_DIRS=[str(tmp_path)]),
+        pytest.raises(
+            CommandError, match=r"B2 refused collectstatic \(MissingBucketError: B2 has no bucket 'site-static'"
+        ),
+    ):
+        call_command("collectstatic", "--no-input", stdout=io.StringIO())
+    assert bucket_names(server) == set()
