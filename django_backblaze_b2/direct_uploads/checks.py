@@ -40,8 +40,6 @@ _CORS_HINT = (
 
 
 def _targets() -> tuple[list[incoming.Target], list[CheckMessage]]:
-    if not getattr(settings, "ROOT_URLCONF", None):
-        return [], []  # no URLconf (a project that only runs commands): no direct-upload views either
     try:
         reverse(f"{URL_NAMESPACE}:begin")  # also imports the URLconf, and with it the forms
     except (NoReverseMatch, AttributeError, ImportError, ImproperlyConfigured):
