@@ -366,3 +366,16 @@ def test_collectstatic_onto_a_missing_bucket_is_one_clear_error(server: LocalB2S
     ):
         call_command("collectstatic", "--no-input", stdout=io.StringIO())
     assert bucket_names(server) == set()
+
+
+def test_static_urls_ask_b2_again_after_the_retry_window(server: LocalB2Server) -> None:
+    create_buckets(server, "site-static", bucket_type="allPublic")
+    aliases = {"staticfiles": {"BACKEND": "django_backblaze_b2.staticfiles.BackblazeB2StaticStorage"}}
+    with on_server(server, aliases, bucket="site-static"):
+        server.faults.fail("b2_authorize_account", status=401, code="bad_auth_token", times=None)
+        storage = storages["staticfiles"]
+        assert storage.url("a.css") == "/static/a.css"  # B2 down: the fallback
+        server.faults.clear()
+        assert storage.url("a.css") == "/static/a.css"  # within the window: B2 is not asked
+        storage._b2_unreachable_until = 0.0  # type: ignore[attr-defined] # as RETRY_AFTER seconds later
+        assert storage.url("a.css").endswith("/file/site-static/static/a.css")  # back to B2's URL
