@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import b2server, concurrency, report
+from . import b2server, bulk, concurrency, report
 from .endpoints import ROOT
 from .environments import reference_python
 from .measure import MIB
@@ -36,6 +36,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--only", nargs="+", metavar="SCENARIO", help=f"run only these of: {', '.join(_all())}")
     parser.add_argument("--contenders", nargs="+", choices=report.CONTENDERS, default=list(report.CONTENDERS))
+    parser.add_argument(
+        "--bulk-files",
+        type=int,
+        nargs="+",
+        default=[1000, 10000],
+        help="bucket sizes for the bulk commands (default: 1000 10000; add 100000 for the large case)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where results.json goes")
     parser.add_argument(
         "--full",
@@ -56,7 +63,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _all() -> list[str]:
-    return [*COUNTED, *MEASURED, CONCURRENCY]
+    return [*COUNTED, *MEASURED, "bulk", CONCURRENCY]
 
 
 def _progress(text: str) -> None:
@@ -121,6 +128,7 @@ class Bench:
         self.concurrency_text = ""
         self.concurrency_verdicts: list[dict[str, Any]] = []
         self.concurrency_measurements: list[dict[str, Any]] = []
+        self.bulk: list[dict[str, Any]] = []
 
     def wanted(self, scenario: str) -> bool:
         return not self.arguments.only or scenario in self.arguments.only
@@ -166,6 +174,10 @@ class Bench:
                         continue
                     self._measure(server, scenario, size, params)
                 server.delete(name)
+
+    def run_bulk(self) -> None:
+        if self.wanted("bulk"):
+            self.bulk = bulk.run(self.arguments.bulk_files, self.arguments.out, progress=_progress)
 
     def _measure(self, server: b2server.LocalB2Server, scenario: str, size: int, params: dict[str, Any]) -> None:
         runs: dict[str, list[dict[str, Any]]] = {contender: [] for contender in self.arguments.contenders}
@@ -236,6 +248,14 @@ class Bench:
         if counted_verdicts or any(size is None for _, size, _ in self.results):
             lines += ["", "B2 transactions by Backblaze's class (A free; B and C billed), in-process simulated B2", ""]
             lines.append(counted)
+        if self.bulk:
+            lines += [
+                "",
+                "Bulk commands over n files of ~100 bytes, local B2 server in another process; peak RSS above the "
+                "baseline, and the class B / C calls it counted (copies: one b2_copy_file, class C, per file copied)",
+                "",
+                bulk.table(self.bulk),
+            ]
         if notes.lines:
             lines += ["", *(f"[{number}] {line}" for number, line in enumerate(notes.lines, 1))]
         if self.concurrency_text:
@@ -261,6 +281,7 @@ class Bench:
             ],
             "targets": verdicts,
             "concurrency": self.concurrency_measurements,
+            "bulk": self.bulk,
         }
         return "\n".join(lines), data
 
@@ -277,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.run_big_files()
     _progress("concurrency:")
     bench.run_concurrency()
+    _progress("bulk commands:")
+    bench.run_bulk()
     text, data = bench.render(time.perf_counter() - started)
     arguments.out.mkdir(parents=True, exist_ok=True)
     (arguments.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")

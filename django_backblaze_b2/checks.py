@@ -2,8 +2,9 @@
 
 - ``django_backblaze_b2.E010``: ``BACKBLAZE_CONFIG`` is invalid (an unknown option, a wrong type...).
 - ``django_backblaze_b2.E011``: no credentials, and not on the simulated B2.
-- ``django_backblaze_b2.E001``: ``/b2/`` (anyone) reaches files of ``LoggedInStorage`` or ``StaffStorage``.
-- ``django_backblaze_b2.E002``: ``/b2l/`` (any logged-in user) reaches files of ``StaffStorage``.
+- ``django_backblaze_b2.E001``: ``/b2/`` (anyone) serves unmarked files where ``LoggedInStorage`` or
+  ``StaffStorage`` files live (``serve_unmarked_files`` on, shared place).
+- ``django_backblaze_b2.E002``: ``/b2l/`` (any logged-in user) does the same for ``StaffStorage`` files.
 - ``django_backblaze_b2.E003``: ``BACKBLAZE_CONFIG["download_permission"]`` is not an importable callable.
 """
 
@@ -21,27 +22,33 @@ from .options import resolve, settings_config
 _AUDIENCE = {"public": "anyone", "logged_in": "any logged-in user"}
 _IDS = {"public": "django_backblaze_b2.E001", "logged_in": "django_backblaze_b2.E002"}
 _HINT = (
-    "Give each route its own bucket, BACKBLAZE_CONFIG['specific_bucket_names'] = "
-    "{'public': ..., 'logged_in': ..., 'staff': ...}, or its own folder, "
-    "BACKBLAZE_CONFIG['specific_locations'] = {'public': 'public', 'logged_in': 'members', 'staff': 'staff'} "
-    "(move existing files accordingly). Until then PATH answers 404 for those files."
+    "Mark the existing files with 'manage.py b2_mark_files' and turn 'serve_unmarked_files' off (the "
+    "default), or give each route its own bucket (BACKBLAZE_CONFIG['specific_bucket_names']) or folder "
+    "(BACKBLAZE_CONFIG['specific_locations'] = {'public': 'public', 'logged_in': 'members', 'staff': 'staff'})."
 )
 
 
 def check_route_separation(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Files of a more privileged route must not be reachable through a less privileged one."""
+    """Files of a more privileged route must not be reachable through a less privileged one.
+
+    Marked files never are (the views check each file's mark), so this reports only what is truly
+    exposed: unmarked files served (``serve_unmarked_files``) where a more privileged storage shares
+    the place.
+    """
+    messages: list[CheckMessage] = []
     try:
-        in_use = routes.routes_in_use()
-        messages: list[CheckMessage] = []
         for route in ("public", "logged_in"):
-            for other, theirs in routes.exposed_scopes(route, in_use):
-                mine = routes.scope(route)
+            if not resolve({}, route=route).serve_unmarked_files:
+                continue
+            mine = routes.scope(route)
+            for other, theirs in routes.shared_scopes(route):
                 messages.append(
                     Error(
-                        f"{routes.CLASS_NAMES[other]} files ({theirs}) can be downloaded by "
-                        f"{_AUDIENCE[route]} through {routes.PATHS[route]}<name>, because "
-                        f"{routes.CLASS_NAMES[route]} reads the same place ({mine}).",
-                        hint=_HINT.replace("PATH", routes.PATHS[route]),
+                        f"Unmarked {routes.CLASS_NAMES[other]} files ({theirs}, such as files saved by 7.0.0) "
+                        f"can be downloaded by {_AUDIENCE[route]} through {routes.PATHS[route]}<name>: "
+                        f"{routes.CLASS_NAMES[route]} reads the same place ({mine}) and 'serve_unmarked_files' "
+                        "is on.",
+                        hint=_HINT,
                         id=_IDS[route],
                     )
                 )

@@ -27,7 +27,7 @@ from django.core.files.storage import default_storage
 from django.urls import NoReverseMatch, reverse
 
 from .buckets import expected_encryption_mode
-from .connection import connection_for
+from .client import client_for
 from .storage import BackblazeB2Storage
 from .usage import configured_backends, file_fields
 
@@ -52,7 +52,7 @@ def check_buckets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     buckets: dict[tuple[int, str], Any] = {}
     for item in in_use:
         options = item.storage.options
-        connection = connection_for(options)
+        connection = client_for(options)
         lookup = (id(connection), options.bucket)
         try:
             if lookup not in buckets:

@@ -1,10 +1,17 @@
 """Storages for ``STORAGES["staticfiles"]``: ``collectstatic`` onto B2, static URLs without B2 calls.
 
 ``BackblazeB2StaticStorage`` keeps static files under ``static/`` and overwrites them in place.
-``collectstatic`` already works on the base storage's contract: it skips a file whose upload time
-(``get_modified_time``) is newer than the source's, and ``--clear`` walks ``exists("")``,
-``listdir`` and ``delete``. URLs point straight at the bucket (or ``cdn_config``), so the bucket
-must be public (``manage.py b2_check`` says so when it is not); building one costs no B2 call.
+URLs point straight at the bucket (or ``cdn_config``), so the bucket must be public
+(``manage.py b2_check`` says so when it is not); building one costs no B2 call.
+
+``collectstatic`` asks the storage about every file: ``exists`` and ``get_modified_time`` to skip
+unchanged ones, ``delete`` before uploading a changed one, ``listdir`` and ``delete`` for ``--clear``.
+On B2 that is a HEAD, a listing and a versions listing per file. Inside :meth:`collecting` the
+storage answers them from one versions listing of its location taken at the start (a class C call
+per 1000 versions), kept up to date by the run's own uploads and deletes, and deletes a name's
+versions from it (free class A calls). This library's ``collectstatic`` (which wins over Django's
+when ``django_backblaze_b2`` is listed above ``django.contrib.staticfiles`` in ``INSTALLED_APPS``;
+check ``django_backblaze_b2.W070`` says so otherwise) runs inside it and shows a progress line.
 
 ``BackblazeB2ManifestStaticStorage`` adds Django's ``ManifestFilesMixin``: hashed names, a
 manifest read once when the storage is built, and hashed copies uploaded with a long-lived
@@ -13,8 +20,10 @@ manifest read once when the storage is built, and hashed copies uploaded with a 
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +31,8 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
-from . import names
+from . import bulk, names
+from .metadata import FileMetadata
 from .storage import BackblazeB2Storage, BackblazeB2StorageConstructorArgs
 
 # Class defaults: they win over BACKBLAZE_CONFIG (which describes media), lose to OPTIONS.
@@ -51,6 +61,79 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
 
     def _get_file_url(self, name: str) -> str:
         return self.public_url(name)
+
+    # -- a collectstatic run -----------------------------------------------------------------------
+
+    _snapshot: _Snapshot | None = None
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Answer ``exists``, ``listdir``, ``size``, the times and ``delete`` from one listing while inside.
+
+        For one process doing a deploy: a file another process uploads meanwhile is not seen.
+        Nested use shares the outer listing.
+        """
+        if self._snapshot is not None:
+            yield
+            return
+        self._snapshot = _Snapshot.of(self)
+        try:
+            yield
+        finally:
+            self._snapshot = None
+
+    def _known(self, name: str) -> tuple[_Snapshot, str] | None:
+        """The run's snapshot and the name's key, when the snapshot can answer for it."""
+        snapshot = self._snapshot
+        if snapshot is None or not name:
+            return None
+        key = names.to_key(self.options.location, name, allow_root=True)
+        if not key or key == self.options.location or key in snapshot.unknown:
+            return None
+        return snapshot, key
+
+    def exists(self, name: str) -> bool:
+        known = self._known(name)
+        if known is None:
+            return super().exists(name)
+        snapshot, key = known
+        return snapshot.has_file(key) or snapshot.has_folder(key)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return super().listdir(path)
+        return snapshot.listdir(names.folder_prefix(self.options.location, path))
+
+    def _metadata(self, name: str) -> FileMetadata:
+        known = self._known(name)
+        if known is None:
+            return super()._metadata(name)
+        snapshot, key = known
+        entry = snapshot.entries.get(key)
+        if entry is None or entry.current is None:
+            raise FileNotFoundError(f"No file named {name!r} in this storage.")
+        return entry.current
+
+    def delete(self, name: str) -> None:
+        known = self._known(name)
+        if known is None:
+            super().delete(name)
+            return
+        snapshot, key = known
+        entry = snapshot.entries.pop(key, None)
+        if entry is None:
+            return
+        bulk.delete_versions(self, key, entry.versions)
+        snapshot.forget(key)
+
+    def _save(self, name: str, content: Any) -> str:
+        saved = super()._save(name, content)
+        snapshot = self._snapshot
+        if snapshot is not None:
+            # The upload's metadata is in the memo; without it, B2 answers for this name.
+            snapshot.saved(self._key(saved), self._remembered_metadata(saved))
+        return saved
 
 
 @deconstructible(path="django_backblaze_b2.staticfiles.BackblazeB2ManifestStaticStorage")
@@ -86,12 +169,11 @@ class BackblazeB2ManifestStaticStorage(ManifestFilesMixin, BackblazeB2StaticStor
 
     # -- post-processing -------------------------------------------------------------------------
     # Django's post_process() asks exists() of every hashed name, and for every CSS/JS file, on each
-    # of its passes, deletes the hashed copy and saves it again. On B2 that is a HEAD (plus a listing
-    # for a missing name) per file and three calls per re-save. While it runs, exists() answers from
-    # one listing, and a delete is held back until the end: a hashed name saved again with the same
-    # content (which its hash says it has) is left as it is.
+    # of its passes, deletes the hashed copy and saves it again. It runs inside collecting() (one
+    # listing answers exists()), and a delete is held back until the end: a hashed name saved again
+    # with the same content (which its hash says it has) is left as it is.
 
-    _listing: _Listing | None = None
+    _held_deletes: set[str] | None = None
 
     def post_process(
         self, paths: dict[str, Any], dry_run: bool = False, **options: Any
@@ -99,48 +181,108 @@ class BackblazeB2ManifestStaticStorage(ManifestFilesMixin, BackblazeB2StaticStor
         if dry_run:
             yield from super().post_process(paths, dry_run, **options)
             return
-        prefix = names.folder_prefix(self.options.location, "")
-        self._listing = _Listing({version.file_name for version, _folder in self.bucket.ls(prefix, recursive=True)})
-        try:
-            yield from super().post_process(paths, dry_run, **options)
-            for name in sorted(self._listing.held_deletes):
-                super().delete(name)
-        finally:
-            self._listing = None
+        with self.collecting():
+            self._held_deletes = set()
+            try:
+                yield from super().post_process(paths, dry_run, **options)
+                held, self._held_deletes = self._held_deletes, None
+                for name in sorted(held):
+                    super().delete(name)
+            finally:
+                self._held_deletes = None
 
     def exists(self, name: str) -> bool:
-        if self._listing is None or not name:
-            return super().exists(name)
-        return self._key(name) in self._listing.keys
+        if self._held_deletes is not None and name in self._held_deletes:
+            return False
+        return super().exists(name)
 
     def delete(self, name: str) -> None:
-        listing = self._listing
-        if listing is None or not name:
+        held = self._held_deletes
+        if held is None or not name:
             super().delete(name)
-            return
-        key = self._key(name)
-        if key in listing.keys:
-            listing.keys.discard(key)
-            listing.held_deletes.add(name)
+        elif super().exists(name):
+            held.add(name)
 
     def _save(self, name: str, content: Any) -> str:
-        listing = self._listing
-        if listing is None:
-            return super()._save(name, content)
-        if name in listing.held_deletes:
-            listing.held_deletes.discard(name)
+        held = self._held_deletes
+        if held is not None and name in held:
+            held.discard(name)
             if self._is_hashed_copy(name, content):
-                listing.keys.add(self._key(name))
                 return name
             super().delete(name)
-        saved = super()._save(name, content)
-        listing.keys.add(self._key(saved))
-        return saved
+        return super()._save(name, content)
 
 
 @dataclass
-class _Listing:
-    """The keys under a static storage's location while ``post_process`` runs."""
+class _Entry:
+    current: FileMetadata | None  # None: hidden
+    versions: list[_Version]
 
-    keys: set[str]
-    held_deletes: set[str] = field(default_factory=set)
+
+@dataclass(frozen=True)
+class _Version:
+    """What deleting a version takes."""
+
+    id_: str
+    file_name: str
+
+
+@dataclass
+class _Snapshot:
+    """The names under a static storage's location during a collectstatic run, with their versions."""
+
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)  # visible files, sorted as B2 sorts them
+    unknown: set[str] = field(default_factory=set)  # saved during the run without metadata to record
+
+    @classmethod
+    def of(cls, storage: BackblazeB2StaticStorage) -> _Snapshot:
+        snapshot = cls()
+        for listed in bulk.versions(storage):
+            current = listed.current
+            versions = [_Version(version.id_, version.file_name) for version in listed.deletable]
+            snapshot.entries[listed.key] = _Entry(current, versions)
+            if current is not None:
+                snapshot.keys.append(listed.key)
+        return snapshot
+
+    def has_file(self, key: str) -> bool:
+        entry = self.entries.get(key)
+        return entry is not None and entry.current is not None
+
+    def has_folder(self, key: str) -> bool:
+        prefix = f"{key}/"
+        index = bisect.bisect_left(self.keys, prefix)
+        return index < len(self.keys) and self.keys[index].startswith(prefix)
+
+    def listdir(self, prefix: str) -> tuple[list[str], list[str]]:
+        directories: list[str] = []
+        files: list[str] = []
+        for key in self.keys[bisect.bisect_left(self.keys, prefix) :]:
+            if not key.startswith(prefix):
+                break
+            rest = key[len(prefix) :]
+            if "/" in rest:
+                folder = rest.split("/", 1)[0]
+                if not directories or directories[-1] != folder:
+                    directories.append(folder)
+            else:
+                files.append(rest)
+        return directories, files
+
+    def saved(self, key: str, metadata: FileMetadata | None) -> None:
+        if metadata is None:
+            self.unknown.add(key)
+            self.entries.pop(key, None)
+        else:
+            entry = self.entries.setdefault(key, _Entry(None, []))
+            entry.current = metadata
+            entry.versions.insert(0, _Version(metadata.file_id, key))
+        index = bisect.bisect_left(self.keys, key)
+        if index == len(self.keys) or self.keys[index] != key:
+            self.keys.insert(index, key)
+
+    def forget(self, key: str) -> None:
+        index = bisect.bisect_left(self.keys, key)
+        if index < len(self.keys) and self.keys[index] == key:
+            del self.keys[index]

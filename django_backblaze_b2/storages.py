@@ -7,7 +7,8 @@ direct (or CDN) URL instead.
 
 Where their files live (bucket, location, credentials) comes from settings only, because the
 route's view must find the same files: ``BACKBLAZE_CONFIG["specific_bucket_names"]`` picks a bucket
-per route.
+per route. (``specific_bucket_names`` as a constructor argument is accepted, as 7.0.0 did: it picks
+that instance's bucket, which the route serves only if ``BACKBLAZE_CONFIG`` names the same one.)
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from .storage import BackblazeB2Storage
 _SETTINGS_ONLY = (
     "bucket",
     "location",
-    "specific_bucket_names",
     "specific_locations",
     "download_permission",
+    "serve_unmarked_files",
     "application_key_id",
     "application_key",
     "realm",

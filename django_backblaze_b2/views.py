@@ -38,13 +38,13 @@ from b2sdk.v2.exception import (
 )
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from . import http, routes
-from .expiring_links import authorizations_for, redirect_response
+from . import access, http, routes
+from .expiring_links import authorizations_for
 from .metadata import FileMetadata
 from .storage import BackblazeB2Storage
 from .storages import LoggedInStorage, PublicStorage, StaffStorage
@@ -110,6 +110,15 @@ def _text(status: int, text: str) -> HttpResponse:
     return response
 
 
+def redirect_to(link: str) -> HttpResponse:
+    """A 302 to a short-lived B2 link: never cached anywhere (the link is for this user, and
+    expires), and never passed on as a Referer (it carries a token)."""
+    response = HttpResponseRedirect(link)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def not_found() -> HttpResponse:
     # Never echo the requested name: the body is the same for every missing or refused file.
     return _text(404, "Not found\n")
@@ -130,6 +139,19 @@ def unavailable() -> HttpResponse:
 
 
 # -- the view --------------------------------------------------------------------------------------
+
+
+def refused_reason(route: str | None, metadata: FileMetadata) -> str | None:
+    """Why ``route`` must not serve this file (its access mark), or None when it may."""
+    if route is None:
+        return None  # a custom view over a storage of no route: its permission check decides
+    unmarked_allowed = routes.unmarked_files.served(route, metadata.key)
+    if access.allows(route, metadata.file_info, unmarked_allowed=unmarked_allowed):
+        return None
+    mark = access.marked_route(metadata.file_info)
+    if mark is None:
+        return "it has no access mark and a more privileged storage shares its place (run manage.py b2_mark_files)"
+    return f"it is marked for the {mark} route"
 
 
 def file_meta(metadata: FileMetadata, name: str) -> http.FileMeta:
@@ -189,22 +211,9 @@ class DownloadView:
             return denied
         try:
             storage = self.get_storage()
-            key = storage._key(filename)
-            route = self.route
-            if route is not None and routes.refused_keys.refuses(route, key):
-                logger.warning(
-                    "django-backblaze-b2: refused %r through the %s route: it is inside the files of a more "
-                    "privileged route (see manage.py check)",
-                    key,
-                    route,
-                )
-                return not_found()
+            storage._key(filename)  # a name B2 cannot hold answers 404, before any B2 call
             if not self.has_permission(request, storage, filename):
                 return self.deny(request)
-            # Redirect mode (the proxy_redirect_expiry option): a 302 to a short-lived B2 link.
-            redirect = redirect_response(storage, filename)
-            if redirect is not None:
-                return redirect
             return self.serve(request, storage, filename)
         except (FileNotFoundError, SuspiciousFileOperation):
             return not_found()
@@ -269,7 +278,25 @@ class DownloadView:
             cache_control=self.get_cache_control(storage),
         )
 
+    def checked_meta(self, metadata: FileMetadata, name: str, downloaded: Any = None) -> http.FileMeta:
+        """The file's HTTP metadata, once its access mark allows this route; else ``FileNotFoundError``
+        (the same 404 as a missing file, so a refusal tells nothing), closing ``downloaded`` first."""
+        reason = refused_reason(self.route, metadata)
+        if reason is not None:
+            if downloaded is not None:
+                downloaded.response.close()
+            logger.warning("django-backblaze-b2: refused %r through the %s route: %s", metadata.key, self.route, reason)
+            raise FileNotFoundError(name)
+        return file_meta(metadata, name)
+
     def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
+        """Checks the file's access mark, then redirects (``proxy_redirect_expiry``), hands the GET to
+        nginx (``proxy_offload``) or streams."""
+        seconds = storage.options.proxy_redirect_expiry
+        if seconds is not None:
+            # A fresh HEAD, not the memo: the link must be for the version whose mark was checked.
+            self.checked_meta(storage.get_file_metadata(name), name)
+            return redirect_to(storage.expiring_url(name, seconds, scope="file"))
         if storage.options.proxy_offload is not None and request.method == "GET":
             return self.offload(request, storage, name, storage.options.proxy_offload)
         conditional = any(header in request.headers for header in CONDITIONAL_HEADERS)
@@ -277,7 +304,7 @@ class DownloadView:
         if request.method == "GET" and not conditional and not ranged:
             # The common case: one download, whose headers carry the metadata.
             downloaded = storage.download(name)
-            meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
+            meta = self.checked_meta(FileMetadata.from_version(downloaded.download_version), name, downloaded)
             return self.respond(request, self.decide(request, storage, meta), downloaded, name)
 
         from_start = request.headers.get("Range", "").replace(" ", "").lower().startswith("bytes=0-")
@@ -285,7 +312,7 @@ class DownloadView:
             # A player's first request, "bytes=0-": one whole-file download gives the size and the body
             # (streamed only up to the range's end), where a HEAD and a ranged download would cost two.
             downloaded = storage.download(name)
-            meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
+            meta = self.checked_meta(FileMetadata.from_version(downloaded.download_version), name, downloaded)
             decision = self.decide(request, storage, meta)
             if decision.body_range is None or decision.body_range.start == 0:
                 return self.respond(request, decision, downloaded, name)
@@ -298,7 +325,7 @@ class DownloadView:
                 metadata = storage._metadata(name)
             else:
                 metadata = storage.get_file_metadata(name)
-            decision = self.decide(request, storage, file_meta(metadata, name))
+            decision = self.decide(request, storage, self.checked_meta(metadata, name))
             body_range = decision.body_range
             if body_range is None:
                 return self.respond(request, decision)
@@ -318,7 +345,7 @@ class DownloadView:
         The metadata is asked afresh: nginx fetches the newest version by name, and the headers
         decided here must describe that version. A 304, 412 or 416 is answered here.
         """
-        decision = self.decide(request, storage, file_meta(storage.get_file_metadata(name), name))
+        decision = self.decide(request, storage, self.checked_meta(storage.get_file_metadata(name), name))
         if decision.body_range is None:
             return self.respond(request, decision)
         # A token for this exact file name only; nginx sends it to B2 and never to the browser.

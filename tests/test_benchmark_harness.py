@@ -210,3 +210,23 @@ def test_the_table_names_each_problem_once_in_a_note() -> None:
     assert notes.lines == ["n/a: not built yet"]
     assert "n/a [1]" in text
     assert [v["verdict"] for v in verdicts] == ["n/a", "n/a"]
+
+
+def test_bulk_table_judges_peak_memory_across_sizes() -> None:
+    from benchmarks import bulk
+
+    def result(operation: str, files: int, peak: float) -> dict[str, object]:
+        return {
+            "operation": operation,
+            "files": files,
+            "outcome": "ok",
+            "peak_mib": peak,
+            "class_b": 0,
+            "class_c": files // 1000,
+            "seconds": 1.0,
+        }
+
+    text = bulk.table([result("orphans", 1000, 4.0), result("orphans", 100000, 12.5), result("copy (first)", 1000, 80)])
+
+    assert "orphans | +4.0 MiB, B 0 / C 1, 1.0 s | +12.5 MiB, B 0 / C 100, 1.0 s | pass" in text
+    assert "copy (first) | +80 MiB, B 0 / C 1, 1.0 s | n/a | FAIL" in text

@@ -38,12 +38,17 @@ CARRIED_HEADERS = (
     "Content-Encoding",
     "Content-Language",
 )
-#: B2's answer headers that never reach the browser (the custom ``X-Bz-Info-*`` ones are listed in
-#: the docs: stock nginx cannot hide headers by prefix).
+#: B2's answer headers that never reach the browser: B2's own, and the file info the library stores
+#: (the access mark, ``access.MARK_KEY``). Stock nginx cannot hide headers by prefix: other
+#: ``X-Bz-Info-*`` names are the site's to list (see docs/proxy-views.md).
 B2_HEADERS = (
     "x-bz-file-name",
     "x-bz-file-id",
     "x-bz-content-sha1",
+    "x-bz-content-md5",
+    "x-bz-info-django-b2-route",
+    "x-bz-info-large_file_sha1",
+    "x-bz-info-src_last_modified_millis",
     "x-bz-upload-timestamp",
     "x-bz-server-side-encryption",
     "Expires",

@@ -76,15 +76,28 @@ def test_error_bodies_are_b2s(server: LocalB2Server, api: B2Api) -> None:
 
 
 def test_served_api_versions(server: LocalB2Server, api: B2Api) -> None:
-    """b2sdk.v2 speaks /b2api/v3 and b2sdk.v3 /b2api/v4; both are served, v4 with its "allowed" shape."""
+    """Each API version answers b2_authorize_account in its own shape: v1 and v2 flat (rclone reads
+    v1), v3 under apiInfo.storageApi (older b2sdk), v4 with the key's buckets listed (b2sdk 2.9+)."""
     import base64
 
     basic = "Basic " + base64.b64encode(f"{server.key_id}:{server.key}".encode()).decode()
-    for version in ("v2", "v3", "v4"):
+    answers = {}
+    for version in ("v1", "v2", "v3", "v4"):
         answer = requests.get(
             f"{server.realm}/b2api/{version}/b2_authorize_account", headers={"Authorization": basic}, timeout=10
         )
         assert answer.status_code == 200
-        storage = answer.json()["apiInfo"]["storageApi"]
-        assert storage["apiUrl"] == server.realm
-    assert "buckets" in storage["allowed"]
+        answers[version] = answer.json()
+    for version in ("v1", "v2"):
+        flat = answers[version]
+        assert "apiInfo" not in flat
+        assert (flat["apiUrl"], flat["downloadUrl"]) == (server.realm, server.realm)
+        assert flat["recommendedPartSize"] == 5 * 1000 * 1000
+        assert flat["allowed"]["bucketId"] is None
+        assert "writeFiles" in flat["allowed"]["capabilities"]
+    v3 = answers["v3"]["apiInfo"]["storageApi"]
+    assert (v3["apiUrl"], v3["allowed"]["bucketId"]) == (server.realm, None)
+    v4 = answers["v4"]["apiInfo"]["storageApi"]
+    assert v4["apiUrl"] == server.realm
+    assert "bucketId" not in v4["allowed"]
+    assert v4["allowed"]["buckets"] is None

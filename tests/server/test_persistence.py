@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
+import socket
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from b2sdk.v2 import Bucket
 
-from django_backblaze_b2.testing.server import B2Backend, LocalB2Server
+from django_backblaze_b2.testing.server import B2Backend, LocalB2Server, ServerProcess
 from django_backblaze_b2.testing.simulator import MB
 
 from .conftest import make_api
@@ -65,17 +67,50 @@ def test_state_is_saved_on_every_call(tmp_path: Path) -> None:
         bucket.upload_bytes(b"doomed", "b.txt")
         doomed = bucket.get_file_info_by_name("b.txt")
         bucket.delete_file_version(doomed.id_, "b.txt")
+        assert len(list((tmp_path / "blobs").iterdir())) == 1  # the deleted version's bytes are gone
 
-        state = json.loads((tmp_path / "state.json").read_text())
-        files = [f["name"] for b in state["buckets"] for f in b["files"]]
-        assert files == ["a.txt"]
-        assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == [f"f{version.id_}"]
-
-        copy = B2Backend("http://127.0.0.1:1", running.key_id, running.key)  # memory only
+        copy = B2Backend("http://127.0.0.1:1", running.key_id, running.key)  # a temporary directory
         assert copy.simulator.bucket_name_to_bucket == {}
+        copy.close()
         reloaded = B2Backend("http://127.0.0.1:1", running.key_id, running.key, data_dir=tmp_path)
         reloaded_bucket = reloaded.simulator.bucket_name_to_bucket["crash-bucket"]
-        assert reloaded_bucket.file_id_to_file[version.id_].data_bytes == b"on disk"
+        assert [name for name, _ in reloaded_bucket.file_name_and_id_to_file] == ["a.txt"]
+        blob = reloaded_bucket.file_id_to_file[version.id_].data_bytes
+        assert b"".join(reloaded.blobs.read(blob.segments)) == b"on disk"
+        reloaded.close()
+
+
+def test_a_killed_upload_leaves_nothing_behind(tmp_path: Path) -> None:
+    """kill -9 in the middle of an upload body: the next start removes the half-written body, and
+    everything answered before is there."""
+    with ServerProcess(data_dir=tmp_path) as process:
+        api = make_api(process.realm, process.key_id, process.key)
+        bucket = api.create_bucket("killed-bucket", "allPrivate")
+        bucket.upload_bytes(b"kept", "kept.txt")
+        target = api.session.get_upload_url(bucket.id_)
+        url = urlsplit(target["uploadUrl"])
+        with socket.create_connection((url.hostname, url.port), timeout=30) as connection:
+            connection.sendall(
+                (
+                    f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                    f"Authorization: {target['authorizationToken']}\r\nX-Bz-File-Name: lost.bin\r\n"
+                    f"X-Bz-Content-Sha1: do_not_verify\r\nContent-Length: {10 * MB}\r\n\r\n"
+                ).encode()
+                + b"x" * MB
+            )
+            while not any(p.name.startswith(".tmp-") for p in (tmp_path / "blobs").iterdir()):
+                time.sleep(0.01)
+            assert process.process is not None
+            process.process.kill()
+            process.process.wait(timeout=10)
+    assert any(p.name.startswith(".tmp-") for p in (tmp_path / "blobs").iterdir())
+
+    with LocalB2Server(data_dir=tmp_path) as again:
+        assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "blobs").iterdir())
+        api = make_api(again.realm, again.key_id, again.key)
+        bucket = api.get_bucket_by_name("killed-bucket")
+        assert read(bucket, "kept.txt") == b"kept"
+        assert [v.file_name for v, _ in bucket.ls("", recursive=True)] == ["kept.txt"]
 
 
 def test_memory_only_without_data_dir() -> None:

@@ -23,7 +23,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test import Client
 
-from django_backblaze_b2 import http, views
+from django_backblaze_b2 import access, http, views
 from django_backblaze_b2.options import resolve
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
@@ -144,6 +144,10 @@ def test_offload_and_redirect_mode_exclude_each_other() -> None:
 def test_the_documented_nginx_location_is_the_tested_one() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "proxy-views.md"
     assert http.nginx_location(LOCATION) in docs.read_text()
+
+
+def test_the_location_hides_the_access_mark() -> None:
+    assert f"proxy_hide_header x-bz-info-{access.MARK_KEY.lower()};" in http.nginx_location()
 
 
 def test_offload_is_off_by_default() -> None:

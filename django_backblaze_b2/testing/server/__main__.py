@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.server_close()
-        server.backend.save()
+        server.backend.close()
     return 0
 
 

@@ -18,6 +18,7 @@ EncryptionKey: Any = _v2.EncryptionKey
 EncryptionMode: Any = _v2.EncryptionMode
 EncryptionSetting: Any = _v2.EncryptionSetting
 FileRetentionSetting: Any = _v2.FileRetentionSetting
+FileSimulator: Any = _v2.FileSimulator
 KeySimulator: Any = _v2.KeySimulator
 LegalHold: Any = _v2.LegalHold
 MetadataDirectiveMode: Any = _v2.MetadataDirectiveMode

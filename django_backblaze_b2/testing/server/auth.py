@@ -26,7 +26,7 @@ class UploadTarget:
     token: str
     kind: str  # "file" (b2_upload_file) or "part" (b2_upload_part)
     target_id: str  # bucket id or large file id
-    simulator_url: str  # the URL the simulator handed out for it
+    key_id: str  # the application key whose account token asked for it
     expires_at: float
 
 
@@ -54,12 +54,14 @@ class TokenStore:
         self.uploads: dict[str, UploadTarget] = {}
         self.downloads: dict[str, DownloadAuthorization] = {}
         self._uploading: set[str] = set()
+        self._changed: set[str] = set()
 
     # account tokens
 
     def add_account_token(self, token: str) -> None:
         with self._lock:
             self.account_expiry[token] = time.time() + self.token_ttl
+            self._changed.add(token)
 
     def account_key(self, token: str | None) -> Any:
         """The simulator's key behind a valid account token; B2's 401 answers otherwise."""
@@ -79,10 +81,11 @@ class TokenStore:
 
     # upload URLs
 
-    def add_upload(self, kind: str, target_id: str, simulator_url: str) -> UploadTarget:
-        target = UploadTarget(new_token("upld"), kind, target_id, simulator_url, time.time() + self.token_ttl)
+    def add_upload(self, kind: str, target_id: str, key_id: str) -> UploadTarget:
+        target = UploadTarget(new_token("upld"), kind, target_id, key_id, time.time() + self.token_ttl)
         with self._lock:
             self.uploads[target.token] = target
+            self._changed.add(target.token)
         return target
 
     def upload_target(self, token: str | None, kind: str, target_id: str) -> UploadTarget:
@@ -110,6 +113,7 @@ class TokenStore:
         authorization = DownloadAuthorization(new_token("dnld"), bucket_id, prefix, time.time() + valid_seconds)
         with self._lock:
             self.downloads[authorization.token] = authorization
+            self._changed.add(authorization.token)
         return authorization
 
     def check_download(self, bucket: Any, file_name: str, token: str | None) -> None:
@@ -146,20 +150,40 @@ class TokenStore:
                 target.expires_at = 0.0
             for authorization in self.downloads.values():
                 authorization.expires_at = 0.0
+            self._changed |= set(self.account_expiry) | set(self.uploads) | set(self.downloads)
 
     # persistence
 
-    def as_dict(self) -> dict[str, Any]:
+    def take_changes(self, simulator: Any) -> dict[str, dict[str, Any] | None]:
+        """The stored form of every token changed since the last call (None: forget it)."""
         with self._lock:
-            now = time.time()
-            return {
-                "account_expiry": dict(self.account_expiry),
-                "uploads": [asdict(t) for t in self.uploads.values() if t.expires_at > now],
-                "downloads": [asdict(d) for d in self.downloads.values() if d.expires_at > now],
-            }
+            changed, self._changed = self._changed, set()
+            rows: dict[str, dict[str, Any] | None] = {}
+            for token in changed:
+                if token in self.uploads:
+                    rows[token] = {"kind": "upload", **asdict(self.uploads[token])}
+                elif token in self.downloads:
+                    rows[token] = {"kind": "download", **asdict(self.downloads[token])}
+                elif token in self.account_expiry and token in simulator.auth_token_to_key:
+                    rows[token] = {
+                        "kind": "account",
+                        "token": token,
+                        "key_id": simulator.auth_token_to_key[token].application_key_id,
+                        "expires_at": self.account_expiry[token],
+                    }
+                else:
+                    rows[token] = None
+            return rows
 
-    def load(self, state: dict[str, Any]) -> None:
+    def load_rows(self, simulator: Any, rows: list[dict[str, Any]]) -> None:
+        now = time.time()
         with self._lock:
-            self.account_expiry = {str(k): float(v) for k, v in state.get("account_expiry", {}).items()}
-            self.uploads = {t["token"]: UploadTarget(**t) for t in state.get("uploads", [])}
-            self.downloads = {d["token"]: DownloadAuthorization(**d) for d in state.get("downloads", [])}
+            for row in rows:
+                kind = row.pop("kind")
+                if kind == "account" and row["key_id"] in simulator.key_id_to_key:
+                    simulator.auth_token_to_key[row["token"]] = simulator.key_id_to_key[row["key_id"]]
+                    self.account_expiry[row["token"]] = float(row["expires_at"])
+                elif kind == "upload" and row["expires_at"] > now:
+                    self.uploads[row["token"]] = UploadTarget(**row)
+                elif kind == "download" and row["expires_at"] > now:
+                    self.downloads[row["token"]] = DownloadAuthorization(**row)

@@ -8,30 +8,32 @@ import json
 import re
 import socket
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
 from ..simulator import MB, CallLog
+from . import cors
 from .backend import B2Backend
 from .errors import B2ApiError, bad_request
 from .faults import Faults
 
 CHUNK_SIZE = 64 * 1024
-SPOOL_SIZE = 1 * MB  # an upload body bigger than this waits on disk until the simulator takes it
 API_PATH = re.compile(r"^/b2api/(v\d+)/(b2_[a-z_]+)(?:/(.*))?$")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 class B2HTTPServer(ThreadingHTTPServer):
     """A threaded HTTP server holding the backend, the call counts and the faults."""
 
     daemon_threads = True
+    # socketserver's default backlog (5) drops the connections of a few concurrent clients.
+    request_queue_size = 256
     backend: B2Backend
 
     def __init__(self, port: int = 0, *, verbose: bool = False) -> None:
@@ -134,11 +136,19 @@ class B2RequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
+    def do_OPTIONS(self) -> None:
+        self._handle("OPTIONS")
+
     # --- plumbing -------------------------------------------------------------------------------
 
     def _handle(self, method: str) -> None:
         self._body_read = False
+        self._cors_headers: dict[str, str] = {}
         try:
+            if method == "OPTIONS":
+                self._preflight()
+                return
+            self._cors_headers = self._cors_for_request()
             self._route(method)
         except B2ApiError as error:
             self._send_error(error, head=method == "HEAD")
@@ -192,31 +202,11 @@ class B2RequestHandler(BaseHTTPRequestHandler):
             raise B2ApiError(400, "bad_json", "The request body must be a JSON object")
         return value
 
-    def _spool_body(self) -> tuple[IO[bytes], int]:
-        """The request body in a spooled file: bounded memory, however big the upload."""
-        self._body_read = True
-        length = self._content_length()
-        if length is None:
-            raise bad_request("Content-Length is required")
-        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)  # noqa: SIM115
-        try:
-            remaining = length
-            while remaining > 0:
-                chunk = self.rfile.read(min(CHUNK_SIZE, remaining))
-                if not chunk:
-                    raise ConnectionError("request body cut short")
-                spool.write(chunk)
-                remaining -= len(chunk)
-        except BaseException:
-            spool.close()
-            raise
-        return spool, length
-
     def _send_json(self, status: int, value: Any, headers: dict[str, str] | None = None, head: bool = False) -> None:
         body = json.dumps(value, sort_keys=True).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
-        for name, header_value in (headers or {}).items():
+        for name, header_value in {**self._cors_headers, **(headers or {})}.items():
             self.send_header(name, header_value)
         self.send_header("Content-Length", "0" if head else str(len(body)))
         self.send_header("Cache-Control", "max-age=0, no-cache, no-store")
@@ -248,6 +238,61 @@ class B2RequestHandler(BaseHTTPRequestHandler):
                 headers["Retry-After"] = str(int(failure.retry_after))
             raise B2ApiError(failure.status, failure.code, failure.message, headers)
 
+    # --- CORS ---------------------------------------------------------------------------------
+
+    def _cors_operation(self) -> tuple[str, dict[str, str]] | None:
+        """The CORS operation of this request's URL and where its bucket is: ``("b2_upload_part",
+        {"file_id": ...})``; ``("", {})`` for the JSON API (any origin); None for anything else."""
+        url = urlsplit(self.path)
+        if url.path.startswith("/file/"):
+            bucket_name = unquote(url.path.removeprefix("/file/").partition("/")[0])
+            return "b2_download_file_by_name", {"bucket_name": bucket_name}
+        match = API_PATH.match(url.path)
+        if match is None:
+            return None
+        _version, api_name, rest = match.groups()
+        if api_name == "b2_download_file_by_id" and rest is None:
+            file_id = dict(parse_qsl(url.query)).get("fileId", "")
+            return api_name, {"file_id": file_id}
+        if api_name in ("b2_upload_file", "b2_upload_part") and rest:
+            owner = rest.split("/", 1)[0]
+            return api_name, {"bucket_id": owner} if api_name == "b2_upload_file" else {"file_id": owner}
+        return ("", {}) if rest is None else None
+
+    def _cors_for_request(self) -> dict[str, str]:
+        origin = self.headers.get("Origin")
+        target = self._cors_operation() if origin else None
+        if origin is None or target is None:
+            return {}
+        operation, where = target
+        if not operation:
+            return cors.api_actual(origin).headers
+        return cors.actual(self.server.backend.cors_rules(**where), operation, origin).headers
+
+    def _preflight(self) -> None:
+        """``OPTIONS``: approved by the bucket's rules (uploads, downloads) or always (the JSON API)."""
+        self._drain_body()
+        origin = self.headers.get("Origin")
+        method = self.headers.get("Access-Control-Request-Method")
+        target = self._cors_operation()
+        if target is None:
+            raise B2ApiError(404, "not_found", f"Not found: OPTIONS {urlsplit(self.path).path}")
+        if not origin or not method:
+            raise bad_request("A CORS preflight needs Origin and Access-Control-Request-Method")
+        headers = cors.requested_headers(self.headers.get("Access-Control-Request-Headers"))
+        operation, where = target
+        if operation:
+            answer = cors.preflight(self.server.backend.cors_rules(**where), operation, origin, method, headers)
+        else:
+            answer = cors.api_preflight(origin, headers)
+        if not answer.allowed:
+            raise B2ApiError(403, "access_denied", f"No CORS rule allows {method} from {origin} here")
+        self.send_response(200)
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     # --- routing --------------------------------------------------------------------------------
 
     def _route(self, method: str) -> None:
@@ -274,8 +319,9 @@ class B2RequestHandler(BaseHTTPRequestHandler):
             if method != "POST":
                 raise B2ApiError(405, "method_not_allowed", f"{method} is not allowed here")
             self._begin_call(api_name)
-            self._upload(api_name, rest.split("/", 1)[0])
-        elif rest is None and (method == "POST" or (method == "GET" and api_name == "b2_authorize_account")):
+            self._upload(api_name, version, rest.split("/", 1)[0])
+        elif rest is None and method in ("POST", "GET"):
+            # B2 takes every JSON call as a GET too, with the parameters in the query string.
             self._begin_call(api_name)
             params = self._read_json() if method == "POST" else dict(query)
             result = self.server.backend.call(api_name, version, self.headers.get("Authorization"), params)
@@ -283,19 +329,24 @@ class B2RequestHandler(BaseHTTPRequestHandler):
         else:
             raise B2ApiError(404, "not_found", f"Not found: {method} {path}")
 
-    def _upload(self, api_name: str, target_id: str) -> None:
+    def _upload(self, api_name: str, version: str, target_id: str) -> None:
+        """Receive the body straight into the data directory (hashed on the way), then store it."""
         token = self.headers.get("Authorization")
-        tokens = self.server.backend.tokens
-        tokens.begin_upload(token or "")
+        backend = self.server.backend
+        kind = "file" if api_name == "b2_upload_file" else "part"
+        backend.check_upload(token, kind, target_id)
+        length = self._content_length()
+        if length is None:
+            raise bad_request("Content-Length is required")
+        headers = CaseInsensitiveDict(self.headers.items())
+        backend.tokens.begin_upload(token or "")
         try:
-            body, length = self._spool_body()
-            with body:
-                headers = CaseInsensitiveDict(self.headers.items())
-                backend = self.server.backend
-                upload = backend.upload_file if api_name == "b2_upload_file" else backend.upload_part
-                result = upload(token, target_id, headers, body, length)
+            self._body_read = True
+            received = backend.receive(self.rfile, length, headers)  # type: ignore[arg-type]
+            upload = backend.upload_file if kind == "file" else backend.upload_part
+            result = upload(token, target_id, headers, received, version)
         finally:
-            tokens.end_upload(token or "")
+            backend.tokens.end_upload(token or "")
         self._send_json(200, result)
 
     def _download(
@@ -322,22 +373,23 @@ class B2RequestHandler(BaseHTTPRequestHandler):
             file_id=file_id,
         )
         self.send_response(answer.status)
-        for name, value in answer.headers:
+        for name, value in [*self._cors_headers.items(), *answer.headers]:
             self.send_header(name, value)
         self.end_headers()
         if head:
             return
         cut = self.server.faults.take_cut(api_name)
-        body = memoryview(answer.data)[answer.start : answer.stop]
         sent = 0
-        while sent < len(body):
-            chunk = body[sent : sent + CHUNK_SIZE]
-            if cut is not None and sent + len(chunk) > cut:
-                self.wfile.write(chunk[: cut - sent])
-                self._abort_connection()
-                return
-            self.wfile.write(chunk)
-            sent += len(chunk)
+        try:
+            for chunk in self.server.backend.blobs.read(answer.segments, CHUNK_SIZE):
+                if cut is not None and sent + len(chunk) > cut:
+                    self.wfile.write(chunk[: cut - sent])
+                    self._abort_connection()
+                    return
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except FileNotFoundError:  # the version was deleted while it was being sent
+            self._abort_connection()
 
     def _abort_connection(self) -> None:
         """Close the connection mid-body, as a network failure would."""
@@ -347,8 +399,21 @@ class B2RequestHandler(BaseHTTPRequestHandler):
 
     # --- control --------------------------------------------------------------------------------
 
+    def _check_control_request(self, method: str) -> None:
+        """Only this machine's programs: a loopback ``Host`` (a page elsewhere that rebinds a name
+        to 127.0.0.1 sends its own), and for POST a JSON body (which a page can only send after a
+        CORS preflight, and none is answered here)."""
+        host = (self.headers.get("Host") or "").lower()
+        if host not in {f"{name}:{self.server.port}" for name in LOOPBACK_HOSTS}:
+            raise B2ApiError(403, "access_denied", "The control endpoint answers only a loopback Host with its port")
+        if method == "POST":
+            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if content_type != "application/json":
+                raise B2ApiError(415, "unsupported_media_type", "The control endpoint takes application/json only")
+
     def _control(self, method: str, action: str) -> None:
         server = self.server
+        self._check_control_request(method)
         if method == "GET" and action == "calls":
             calls = server.calls
             self._send_json(
@@ -364,7 +429,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
             except (KeyError, TypeError, ValueError) as exc:
                 raise bad_request(f"bad fault command: {exc}") from exc
         elif method == "POST" and action == "reset":
-            self._drain_body()
+            self._read_json()
             server.calls.clear()
             server.faults.clear()
             self._send_json(200, {"ok": True})

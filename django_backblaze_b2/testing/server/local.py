@@ -82,7 +82,7 @@ class LocalB2Server:
         server.close_connections()
         server.server_close()
         thread.join(timeout=10)
-        server.backend.save()
+        server.backend.close()
 
     def __enter__(self) -> Self:
         return self if self._server is not None else self.start()
@@ -149,7 +149,7 @@ class LocalB2Server:
 
 
 def _control(realm: str, method: str, action: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    data = json.dumps(body if body is not None else {}).encode() if method == "POST" else None
     request = urllib.request.Request(  # noqa: S310 (always http://127.0.0.1)
         f"{realm}/_control/{action}", data=data, method=method, headers={"Content-Type": "application/json"}
     )
