@@ -191,10 +191,10 @@ class Run:
         large_name = f"concurrency/large-{plan.size_mib}MiB.bin"
         with b2server.LocalB2Server(self.logs / "b2-server-concurrency.log") as b2, ExitStack() as stack:
             assert b2.endpoint is not None
-            b2.upload(b2server.fixture_file(self.fixtures, plan.size_mib), large_name)
+            b2.upload(b2server.fixture_file(self.fixtures, plan.size_mib), large_name, route="public")
             from .site.urls import SMALL_BODY
 
-            b2.upload_bytes(SMALL_BODY, SMALL_NAME)
+            b2.upload_bytes(SMALL_BODY, SMALL_NAME, route="public")
             api = b2.endpoint.authorized_api()
             direct_base = f"{api.account_info.get_download_url()}/file/{BUCKET}/"
             direct_headers = {"Authorization": api.account_info.get_account_auth_token()}

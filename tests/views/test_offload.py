@@ -27,7 +27,7 @@ from django_backblaze_b2 import access, http, views
 from django_backblaze_b2.options import resolve
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
-from .conftest import PublicStorage, Put, data_of
+from .conftest import PublicStorage, Put, StaffStorage, data_of
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +103,24 @@ def test_a_304_and_a_head_are_answered_by_the_view(client: Client, offload: str,
         assert not any(header in response for header in INTERNAL)
     assert not_modified.status_code == 304
     assert head.status_code == 200 and head["Content-Length"] == str(SIZE)
+
+
+def test_the_route_rules_and_the_access_mark_come_first(
+    client: Client, offload: str, put: Put, settings: Any, django_user_model: Any
+) -> None:
+    # One shared bucket (7.0.0's default): only each file's access mark keeps staff files off /b2/.
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "specific_bucket_names": {"public": None, "logged_in": None, "staff": None},
+    }
+    views.reset_storages()
+    put("payroll.pdf", b"secret", StaffStorage)
+    for headers in ({}, {"Range": "bytes=2-3"}):
+        refused = client.get("/b2/payroll.pdf", headers=headers)
+        assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
+    assert client.get("/b2s/payroll.pdf")["Location"].startswith("/accounts/login/")
+    client.force_login(django_user_model.objects.create_user("boss", is_staff=True))
+    assert client.get("/b2s/payroll.pdf")["X-Accel-Redirect"] == LOCATION
 
 
 def test_a_missing_file_is_a_404_from_the_view(client: Client, offload: str) -> None:
