@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import b2server
+from . import b2server, nginx
 from .endpoints import BUCKET, ROOT
 from .measure import MIB
 from .processes import RssSampler, children, cpu_seconds
@@ -62,8 +62,12 @@ SERVERS: dict[str, Callable[[str], list[str]]] = {
     "uvicorn": lambda bind: _uvicorn("benchmarks.site.asgi:application", bind),
     "uvicorn, Django's handler": lambda bind: _uvicorn("benchmarks.site.asgi:django_application", bind),
 }
+#: Servers behind nginx in offload mode (``proxy_offload``): the name, and the server nginx fronts.
+OFFLOAD_LOCATION = "/_b2/"
+OFFLOADED = {"gunicorn sync + nginx offload": "gunicorn sync"}
 #: The servers of a default run (--full adds the rest).
-DEFAULT_SERVERS = ("gunicorn sync", "gunicorn gthread 2x4", "uvicorn")
+DEFAULT_SERVERS = ("gunicorn sync", "gunicorn gthread 2x4", "uvicorn", "gunicorn sync + nginx offload")
+ALL_SERVERS = (*SERVERS, *OFFLOADED)
 DIRECT = "direct"
 
 
@@ -187,12 +191,23 @@ def serve(name: str, env: dict[str, str], logs: Path) -> Iterator[Served]:
     bind = f"127.0.0.1:{free_port()}"
     log_path = logs / f"concurrency-{name.replace(' ', '-')}.log"
     logs.mkdir(parents=True, exist_ok=True)
+    fronted = OFFLOADED.get(name)
+    if fronted is not None:
+        env = {**env, "BENCH_OFFLOAD": OFFLOAD_LOCATION}
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(SERVERS[name](bind), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        command = SERVERS[fronted or name](bind)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     served = Served(name, f"http://{bind}", process)
     try:
         served.wait_until_serving(log_path)
-        yield served
+        if fronted is None:
+            yield served
+        else:
+            # The Django workers answer each GET briefly; nginx's worker moves the bytes: both count.
+            with nginx.running(logs / "nginx-offload", served.base_url, OFFLOAD_LOCATION) as (url, master):
+                served.base_url = url
+                served.workers = [*served.workers, *children(master)]
+                yield served
     finally:
         process.terminate()
         try:
@@ -497,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.concurrency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=list(SERVERS))
+    parser.add_argument("--servers", nargs="+", default=list(DEFAULT_SERVERS), choices=list(ALL_SERVERS))
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     arguments = parser.parse_args(argv)
     plan = Plan(arguments.size, tuple(arguments.concurrency), arguments.rounds, servers=tuple(arguments.servers))

@@ -129,6 +129,8 @@ def nginx_location(
         f"    proxy_ssl_trusted_certificate {trusted_certificate};",
         f"    resolver {resolver};  # the download host is in $b2_url: nginx resolves it at run time",
         "    proxy_buffering off;  # pass bytes on as they come, no temporary files",
+        "    proxy_buffer_size 256k;  # in pieces of this size (the default, a page, costs CPU)",
+        "    proxy_buffers 4 256k;  # (nginx wants these at least as big; unused without buffering)",
         "    # The view's headers, not B2's.",
     ]
     lines += [f"    proxy_hide_header {header};" for header in (*KEPT_HEADERS, *CARRIED_HEADERS, *B2_HEADERS)]
