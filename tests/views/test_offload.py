@@ -21,6 +21,7 @@ from django.test import Client
 
 from benchmarks import nginx
 from django_backblaze_b2 import access, http, views
+from django_backblaze_b2.checks_offload import check_offload
 from django_backblaze_b2.options import resolve
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
@@ -163,6 +164,19 @@ def test_the_documented_nginx_location_is_the_tested_one() -> None:
 
 def test_the_location_hides_the_access_mark() -> None:
     assert f"proxy_hide_header x-bz-info-{access.MARK_KEY.lower()};" in http.nginx_location()
+
+
+def test_offload_under_debug_is_a_warning(settings: Any) -> None:
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_offload": LOCATION}
+    settings.DEBUG = True
+    (warning,) = check_offload()
+    assert warning.id == "django_backblaze_b2.W090"
+    assert "arrive empty" in warning.msg and "nginx_location()" in str(warning.hint)
+    settings.DEBUG = False
+    assert check_offload() == []
+    settings.DEBUG = True
+    settings.BACKBLAZE_CONFIG = {k: v for k, v in settings.BACKBLAZE_CONFIG.items() if k != "proxy_offload"}
+    assert check_offload() == []
 
 
 def test_offload_is_off_by_default() -> None:
