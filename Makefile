@@ -21,7 +21,12 @@ $(VENV)/.installed: $(BIN)/uv pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+# The sample needs the library and its own extras only, not the dev tools (mypy, ruff, playwright...).
+$(VENV)/.sample-installed: $(BIN)/uv pyproject.toml
+	$(UV) pip install -p $(BIN)/python -q -e ".[sample]"
+	touch $@
+
+run: $(VENV)/.sample-installed
 	cd sample_app && ../$(BIN)/python manage.py migrate --noinput
 	cd sample_app && ../$(BIN)/python manage.py demo_users
 	cd sample_app && ../$(BIN)/python manage.py runserver $(PORT)

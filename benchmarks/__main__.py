@@ -125,10 +125,10 @@ class Bench:
         self.arguments = arguments
         self.logs = arguments.out / "logs"
         self.results: dict[report.Key, dict[str, Any]] = {}
+        self.bulk: list[dict[str, Any]] = []
         self.concurrency_text = ""
         self.concurrency_verdicts: list[dict[str, Any]] = []
         self.concurrency_measurements: list[dict[str, Any]] = []
-        self.bulk: list[dict[str, Any]] = []
 
     def wanted(self, scenario: str) -> bool:
         return not self.arguments.only or scenario in self.arguments.only
@@ -281,8 +281,8 @@ class Bench:
                 for (scenario, size, contender), result in self.results.items()
             ],
             "targets": verdicts,
-            "concurrency": self.concurrency_measurements,
             "bulk": self.bulk,
+            "concurrency": self.concurrency_measurements,
         }
         return "\n".join(lines), data
 
@@ -297,10 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.run_counted()
     _progress("big files:")
     bench.run_big_files()
-    _progress("concurrency:")
-    bench.run_concurrency()
     _progress("bulk commands:")
     bench.run_bulk()
+    _progress("concurrency:")
+    bench.run_concurrency()
     text, data = bench.render(time.perf_counter() - started)
     arguments.out.mkdir(parents=True, exist_ok=True)
     (arguments.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")

@@ -80,6 +80,7 @@ class PossibleB2StorageOptions(TypedDict, total=False):
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
     proxy_offload: str | None
     server_side_encryption: dict[str, Any] | None
@@ -109,6 +110,7 @@ class BackblazeB2StorageOptions(TypedDict):
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
     proxy_offload: str | None
     server_side_encryption: dict[str, Any] | None
@@ -150,6 +152,8 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
         "url_expiry": None,
         # A link opens the one file it was made for; "folder" and "location" are wider opt-ins.
         "url_expiry_scope": "file",
+        # url() of a file in a private bucket is an expiring link (url_expiry seconds, else an hour).
+        "expiring_private_urls": True,
         "proxy_redirect_expiry": None,
         # The path of an nginx internal location that downloads from B2 itself (docs/proxy-views.md).
         "proxy_offload": None,
@@ -190,6 +194,7 @@ class StorageOptions:
     simulator: bool
     url_expiry: int | None
     url_expiry_scope: expiring_links.Scope
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
     proxy_offload: str | None
     server_side_encryption: encryption.ServerSideEncryption | None
@@ -305,6 +310,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         "allow_file_overwrites",
         "forbid_file_property_caching",
         "simulator",
+        "expiring_private_urls",
         "serve_unmarked_files",
     ):
         _expect(merged[name], bool, name, "True or False")
@@ -395,6 +401,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         non_existent_bucket_details=details,
         default_file_info={str(k): str(v) for k, v in file_info.items()},
         simulator=merged["simulator"],
+        expiring_private_urls=merged["expiring_private_urls"],
         **_feature_options(merged, location),
     )
 

@@ -1,7 +1,9 @@
 """Uploading Django content to B2 in bounded memory.
 
-Three shapes of content, three b2sdk paths:
+Four shapes of content, four b2sdk paths:
 
+- a file already in the same bucket (a finished direct upload, whose ``b2_move_source`` says where):
+  moved by a server-side copy with the new name's metadata, then the old version is deleted;
 - a file on disk (Django's ``TemporaryUploadedFile``): ``upload_local_file``, parts go up in
   parallel straight from the file;
 - any other seekable stream (``ContentFile``, ``InMemoryUploadedFile``, an open file): ``upload``
@@ -9,7 +11,7 @@ Three shapes of content, three b2sdk paths:
   move the caller's file;
 - a non-seekable or text stream: ``upload_unbound_stream``, which buffers at most two parts.
 
-The first two read the content's underlying file directly, so they are taken only when the content
+The middle two read the content's underlying file directly, so they are taken only when the content
 reads through Django's own ``File`` methods; a ``File`` subclass (or instance) with its own ``chunks()``
 or ``read()`` is uploaded from what its ``chunks()`` yields, as ``FileSystemStorage`` does.
 
@@ -23,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from b2sdk.v2 import Bucket, UploadSourceStream
@@ -37,6 +40,15 @@ TEXT_ENCODING = "utf-8"
 # B2 answers 429 when an account uploads faster than it allows; b2sdk does not retry an upload on it.
 THROTTLED_ATTEMPTS = 3
 THROTTLED_MAX_PAUSE = 10.0  # seconds, whatever Retry-After says: a request thread should not wait longer
+
+
+@dataclass(frozen=True)
+class MoveSource:
+    """A file version in the bucket that an upload takes over instead of sending bytes."""
+
+    file_id: str
+    key: str
+    size: int
 
 
 def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
@@ -67,6 +79,9 @@ def _readable_again(content: Any) -> bool:
 
 
 def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
+    moved = getattr(content, "b2_move_source", None)
+    if isinstance(moved, MoveSource):
+        return _move(bucket, key, moved, upload_options)
     if not _reads_as_django(content):
         chunks = _Chunks(iter(content.chunks()))  # called here, so that its errors reach the caller as they are
         return bucket.upload_unbound_stream(chunks, key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
@@ -88,6 +103,23 @@ def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str,
         finally:
             stream.seek(position)  # leave the caller's file as we found it
     return bucket.upload_unbound_stream(_Unclosable(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
+
+
+def _move(bucket: Bucket, key: str, source: MoveSource, upload_options: Mapping[str, Any]) -> Any:
+    options = dict(upload_options)
+    encryption = options.pop("encryption", None)
+    # Given a content type and file info, B2 replaces the source's metadata with the new name's.
+    options["file_info"] = options.get("file_info") or {}
+    options["content_type"] = options.get("content_type") or "b2/x-auto"
+    version = bucket.copy(
+        source.file_id,
+        key,
+        length=source.size,
+        destination_encryption=encryption,  # the source was started with the same (never SSE-C)
+        **options,
+    )
+    bucket.delete_file_version(source.file_id, source.key)
+    return version
 
 
 def _reads_as_django(content: Any) -> bool:

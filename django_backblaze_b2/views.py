@@ -290,13 +290,14 @@ class DownloadView:
         return file_meta(metadata, name)
 
     def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
-        """Checks the file's access mark, then redirects (``proxy_redirect_expiry``), hands the GET to
-        nginx (``proxy_offload``) or streams."""
+        """Checks the file's access mark, then redirects (``proxy_redirect_expiry``), hands the body to
+        the web server (``proxy_offload``) or streams."""
         seconds = storage.options.proxy_redirect_expiry
         if seconds is not None:
             # A fresh HEAD, not the memo: the link must be for the version whose mark was checked.
             self.checked_meta(storage.get_file_metadata(name), name)
             return redirect_to(storage.expiring_url(name, seconds, scope="file"))
+
         if storage.options.proxy_offload is not None and request.method == "GET":
             return self.offload(request, storage, name, storage.options.proxy_offload)
         conditional = any(header in request.headers for header in CONDITIONAL_HEADERS)

@@ -246,7 +246,7 @@ LOGGING_PROBE = """
     settings.configure(
         BACKBLAZE_CONFIG={"simulator": True, "application_key_id": "id", "application_key": "key"},
         CACHES={"django-backblaze-b2": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
-        INSTALLED_APPS=%(apps)r,
+        INSTALLED_APPS=[*%(apps)r, "django_backblaze_b2.testing"],  # the simulated B2
         LOGGING={
             "version": 1,
             "disable_existing_loggers": False,
@@ -261,6 +261,7 @@ LOGGING_PROBE = """
     import django
     django.setup()
     from django.core.files.base import ContentFile
+    import django_backblaze_b2.testing  # the simulated B2 (a project would list it in INSTALLED_APPS)
     from django_backblaze_b2.storage import BackblazeB2Storage
     BackblazeB2Storage().save("a.txt", ContentFile(b"a"))
 """
@@ -357,8 +358,9 @@ def test_a_django_storages_option_name_gets_this_librarys_equivalent(
         untyped: Any = BackblazeB2Storage  # the option is unknown to the type checker too
         untyped(**{option: "x"})
     settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, option: "x"}
+    storage = BackblazeB2Storage()  # a settings mistake must not stop models.py from importing (E010 says it)
     with pytest.raises(ImproperlyConfigured, match=f"in BACKBLAZE_CONFIG: '{option}'.*use {equivalent}"):
-        BackblazeB2Storage()
+        storage.exists("a.txt")
 
 
 def test_url_takes_a_timedelta_for_expire(storage: BackblazeB2Storage) -> None:
@@ -375,4 +377,4 @@ def test_url_refuses_django_storages_s3_arguments_clearly(storage: BackblazeB2St
         storage.url("a.txt", {"ResponseContentDisposition": "attachment"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"http_method='PUT'.*GET"):
         storage.url("a.txt", http_method="PUT")
-    assert storage.url("a.txt", http_method="GET") == storage.url("a.txt")
+    assert storage.url("a.txt", http_method="GET") == storage.url("a.txt", http_method="head") == storage.url("a.txt")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
@@ -70,6 +71,19 @@ def test_a_get_is_handed_to_nginx_with_a_token_for_that_file_only(
     assert response["X-Frame-Options"] == "SAMEORIGIN"
     downloads = b2.calls["b2_download_file_by_name"]
     assert downloads == 0  # nginx downloads, not the view
+
+
+def test_nothing_is_handed_to_nginx_for_a_file_the_route_refuses(
+    client: Client, offload: str, put: Put, settings: Any, b2: SimulatedB2
+) -> None:
+    """The access mark is checked before the hand-over: no token for a staff file reaches nginx."""
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "specific_bucket_names": {}}  # one shared bucket
+    views.reset_storages()
+    put("payroll.pdf", b"secret", StaffStorage)
+    response = client.get("/b2/payroll.pdf")
+    assert response.status_code == 404
+    assert not any(header in response for header in INTERNAL)
+    assert b2.calls["b2_get_download_authorization"] == 0
 
 
 def test_a_range_is_decided_by_the_view_and_asked_of_b2_exactly(client: Client, offload: str, stored: str) -> None:
@@ -171,6 +185,7 @@ def test_offload_under_debug_is_a_warning(settings: Any) -> None:
     settings.DEBUG = True
     (warning,) = check_offload()
     assert warning.id == "django_backblaze_b2.W090"
+    assert warning.id in {message.id for message in checks.run_checks()}  # registered with Django
     assert "arrive empty" in warning.msg and "nginx_location()" in str(warning.hint)
     settings.DEBUG = False
     assert check_offload() == []
