@@ -31,6 +31,13 @@ def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
     ]
 
 
+@checks.register(DEPLOY_TAG)
+def offload_needs_nginx(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .checks_offload import check_offload
+
+    return check_offload(app_configs)
+
+
 @checks.register(checks.Tags.security, DEPLOY_TAG)
 def routes_are_separate(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from . import checks as offline

@@ -182,7 +182,7 @@ class DownloadView:
     #: None: the file's own stored Cache-Control, else ``http.DEFAULT_PUBLIC_CACHE_CONTROL``.
     cache_control: ClassVar[str | None] = None
     chunk_size: ClassVar[int] = http.DEFAULT_CHUNK_SIZE
-    #: Under ASGI, the bytes read per trip to a worker thread (see :mod:`.http.streaming`).
+    #: Under ASGI, how far a stream's reader thread may read ahead of what was sent (see :mod:`.http.streaming`).
     read_ahead: ClassVar[int] = http.DEFAULT_READ_AHEAD
 
     @classmethod
