@@ -222,7 +222,7 @@ class BackblazeB2Storage(Storage):
                 length=source.size,
                 source_encryption=read,
                 destination_encryption=write,
-                **self._remarked_metadata(source, target_key),
+                **self.copy_metadata(source, target_key),
             )
         metadata = FileMetadata.from_version(copied)
         if self._memo is not None:
@@ -264,18 +264,31 @@ class BackblazeB2Storage(Storage):
         self.bucket.delete_file_version(copied.file_id, source.key)
         return "changed meanwhile"
 
-    def _remarked_metadata(self, source: FileMetadata, target_key: str) -> dict[str, Any]:
-        """Nothing when a copy may keep the source's metadata as it is (its mark is already what the
-        copy must carry); else the source's metadata made safe (``upload_headers.safe_arguments``)
-        with the stricter of the source's mark and this storage's."""
+    def copy_metadata(
+        self, source: FileMetadata, target_key: str, *, moved_by_operator: bool = False
+    ) -> dict[str, Any]:
+        """b2sdk ``copy()`` arguments for a server-side copy of ``source`` into this storage.
+
+        Nothing when B2 may copy the source's metadata as it is (its mark is what the copy must carry);
+        else the source's metadata made safe (``upload_headers.safe_arguments``) with the copy's mark:
+        the stricter of the source's and this storage's, so a copy is never less private than its
+        source; or, for a move an operator asked for (``b2_copy_media``, which warns when the access
+        level changes), this storage's route, or for a plain storage the source's own mark.
+        """
         mark = access.marked_route(source.file_info)
-        level = access.stricter(mark, self.route or access.PRIVATE)
+        if not moved_by_operator:
+            level = access.stricter(mark, self.route or access.PRIVATE)
+        else:
+            level = self.route or mark or access.PRIVATE
         if mark == level:
             return {}  # B2 copies the metadata as it is
         arguments = {
             "content_type": source.content_type,
             # b2-* names are the stored headers, given again below as what they are.
-            "file_info": {key: value for key, value in source.file_info.items() if not key.startswith("b2-")},
+            "file_info": {
+                **{key: value for key, value in source.file_info.items() if not key.startswith("b2-")},
+                **access.mark_info(level),
+            },
             "cache_control": source.cache_control,
             "content_disposition": source.content_disposition,
             "content_encoding": source.content_encoding,

@@ -28,6 +28,7 @@ from b2sdk.v2.exception import AccessDenied, B2Error, NonExistentBucket, Unautho
 from django.core.files.storage import Storage
 
 from .. import access, routes
+from ..access import MARK_KEY
 from ..encryption import decryption_errors
 from ..storage import BackblazeB2Storage
 from .inventory import COPY_OF, LARGE_FILE_SHA1, Inventory, StoredFile, inventory_of
@@ -287,7 +288,10 @@ class _Copier:
             if isinstance(self.destination, BackblazeB2Storage):
                 options = self.destination.get_upload_options(name, content)
                 # The destination's access mark, if any, is set again on upload whatever the source had.
-                options["file_info"] = {**(options.get("file_info") or {}), **_copied_file_info(source_file)}
+                copied = _copied_file_info(source_file)
+                if self.destination.route is not None:
+                    copied.pop(MARK_KEY, None)  # a move into a proxied storage takes its route (it warned)
+                options["file_info"] = {**(options.get("file_info") or {}), **copied}
                 self.destination._remote(name).upload(content, options)
                 return
             if self.destination.exists(name):
@@ -303,7 +307,9 @@ def _copy_metadata(source_file: StoredFile, destination: BackblazeB2Storage, key
     Into a proxied storage the copy belongs to the destination's route: the destination gives the
     source's metadata made safe, with its access mark, and the marks that recognise a copy are added.
     """
-    remarked = destination._remarked_metadata(source_file.metadata, key) if source_file.metadata else {}
+    remarked = (
+        destination.copy_metadata(source_file.metadata, key, moved_by_operator=True) if source_file.metadata else {}
+    )
     if not remarked:
         return {"content_type": source_file.content_type, "file_info": _copied_file_info(source_file)}
     headers = sum(1 for name, value in remarked.items() if name not in ("content_type", "file_info") and value)

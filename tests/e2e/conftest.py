@@ -76,24 +76,17 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory, prepared_database: P
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(django_db_setup: None) -> Iterator[Any]:
+    """Headless Chromium for the session. The test databases are set up first, so that they are torn
+    down after it: Playwright's event loop, running in this thread until then, makes Django refuse
+    database work."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
-    # Playwright's sync API keeps an event loop running in this thread, which Django takes for async
-    # code and refuses database access from; tests that use both (the live server's) run no async code.
-    unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-            yield browser
-            browser.close()
-    finally:
-        if unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = unsafe
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -49,6 +49,16 @@ UPLOADS = [
 ROUTES = [(PublicStorage, "/b2/"), (LoggedInStorage, "/b2l/"), (StaffStorage, "/b2s/")]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def database_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop running in this thread, which Django takes for async
+    code and refuses database access from; these tests run no async code. Module-scoped, so it is in
+    place before each test's database set-up, and gone (for subprocesses too) after this module."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
 @pytest.fixture(scope="module")
 def b2_server() -> Iterator[LocalB2Server]:
     with LocalB2Server() as server:
