@@ -11,7 +11,7 @@ from .backend import B2Backend
 from .errors import B2ApiError
 from .faults import FaultControl, Faults
 from .handlers import B2HTTPServer, create_server
-from .local import DEFAULT_KEY, DEFAULT_KEY_ID, LocalB2Server, RemoteFaults, ServerProcess
+from .local import DEFAULT_KEY, DEFAULT_KEY_ID, B2ServerBase, LocalB2Server, RemoteFaults, ServerProcess
 
 __all__ = [
     "DEFAULT_KEY",
@@ -19,6 +19,7 @@ __all__ = [
     "B2ApiError",
     "B2Backend",
     "B2HTTPServer",
+    "B2ServerBase",
     "FaultControl",
     "Faults",
     "LocalB2Server",
