@@ -20,12 +20,12 @@ from requests.structures import CaseInsensitiveDict
 from ..simulator import MB, CallLog
 from . import cors
 from .backend import B2Backend
+from .control import check_request, control_answer
 from .errors import B2ApiError, bad_request
 from .faults import Faults
 
 CHUNK_SIZE = 64 * 1024
 API_PATH = re.compile(r"^/b2api/(v\d+)/(b2_[a-z_]+)(?:/(.*))?$")
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 class B2HTTPServer(ThreadingHTTPServer):
@@ -399,45 +399,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
 
     # --- control --------------------------------------------------------------------------------
 
-    def _check_control_request(self, method: str) -> None:
-        """Only this machine's programs: a loopback ``Host`` (a page elsewhere that rebinds a name
-        to 127.0.0.1 sends its own), and for POST a JSON body (which a page can only send after a
-        CORS preflight, and none is answered here)."""
-        host = (self.headers.get("Host") or "").lower()
-        if host not in {f"{name}:{self.server.port}" for name in LOOPBACK_HOSTS}:
-            raise B2ApiError(403, "access_denied", "The control endpoint answers only a loopback Host with its port")
-        if method == "POST":
-            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if content_type != "application/json":
-                raise B2ApiError(415, "unsupported_media_type", "The control endpoint takes application/json only")
-
     def _control(self, method: str, action: str) -> None:
-        server = self.server
-        self._check_control_request(method)
-        if method == "GET" and action == "calls":
-            calls = server.calls
-            self._send_json(
-                200,
-                {"counts": calls.as_dict(), "total": calls.total, "billed": calls.billed, "by_class": calls.by_class()},
-            )
-        elif method == "GET" and action == "faults":
-            self._send_json(200, server.faults.as_dict())
-        elif method == "POST" and action == "faults":
-            command = self._read_json()
-            try:
-                self._send_json(200, server.faults.command(command))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise bad_request(f"bad fault command: {exc}") from exc
-        elif method == "POST" and action == "reset":
-            self._read_json()
-            server.calls.clear()
-            server.faults.clear()
-            self._send_json(200, {"ok": True})
-        elif method == "GET" and action == "info":
-            backend = server.backend
-            masters = [k for k in backend.simulator.key_id_to_key.values() if k.name == "master"]
-            self._send_json(
-                200, {"realm": server.realm, "port": server.port, "key_ids": [k.application_key_id for k in masters]}
-            )
-        else:
-            raise B2ApiError(404, "not_found", f"Unknown control endpoint: {method} /_control/{action}")
+        check_request(self.server.port, method, self.headers.get("Host"), self.headers.get("Content-Type"))
+        command = self._read_json() if method == "POST" else {}
+        self._send_json(200, control_answer(self.server, method, action, command))
