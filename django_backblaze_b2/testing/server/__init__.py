@@ -1,4 +1,5 @@
-"""A local B2 server: b2sdk's simulator behind the real B2 native HTTP API, on 127.0.0.1.
+"""A local B2 server: B2's native HTTP API on 127.0.0.1, with b2sdk's simulator objects as the
+model, file contents on disk and the state in SQLite (see docs/local-b2-server.md).
 
 ``python -m django_backblaze_b2.testing.server --port 8001`` serves it from the command line;
 :class:`LocalB2Server` (a thread) and :class:`ServerProcess` (a child process) from tests. Point b2sdk
