@@ -114,6 +114,11 @@ def _links(contender: Contender) -> None:
     expect(len(set(links)) == LINKS, f"{len(set(links))} distinct links, not {LINKS}")
 
 
+def _links_to_one_file(contender: Contender) -> None:
+    links = contender.expiring_links(["bench/links/one.txt"] * LINKS, LINK_SECONDS)
+    expect(len(links) == LINKS, f"{len(links)} links, not {LINKS}")
+
+
 COUNTED: dict[str, Counted] = {
     "save-new": Counted(_save("bench/new.txt")),
     "save-existing-name": Counted(_save("bench/existing.txt")),
@@ -126,6 +131,7 @@ COUNTED: dict[str, Counted] = {
     "proxy-get-1": Counted(_proxied_gets(1), warm_up=_warm_proxy),
     "proxy-get-10": Counted(_proxied_gets(10), warm_up=_warm_proxy),
     "expiring-links-100": Counted(_links),
+    "expiring-links-100-one-file": Counted(_links_to_one_file),
 }
 
 

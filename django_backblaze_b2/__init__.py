@@ -4,7 +4,10 @@
 ``StaffStorage`` serve them through the proxy routes of ``django_backblaze_b2.urls``.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
+
+from . import system_checks  # noqa: F401 - the checks run wherever the library is used, app installed or not
 
 __version__ = "8.0.0.dev0"
 __all__ = ["BackblazeB2Storage", "LoggedInStorage", "PublicStorage", "StaffStorage", "urls"]
@@ -14,20 +17,21 @@ if TYPE_CHECKING:
     from .storage import BackblazeB2Storage
     from .storages import LoggedInStorage, PublicStorage, StaffStorage
 
+# Where each public name lives. They are imported lazily so that "django_backblaze_b2" can sit in
+# INSTALLED_APPS without importing models-dependent code before the app registry is ready.
+_LAZY = {
+    "BackblazeB2Storage": "storage",
+    "PublicStorage": "storages",
+    "LoggedInStorage": "storages",
+    "StaffStorage": "storages",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # Imported lazily so that "django_backblaze_b2" can sit in INSTALLED_APPS without importing
-    # models-dependent code before the app registry is ready.
-    if name == "BackblazeB2Storage":
-        from .storage import BackblazeB2Storage
-
-        return BackblazeB2Storage
-    if name in ("PublicStorage", "LoggedInStorage", "StaffStorage"):
-        from . import storages
-
-        return getattr(storages, name)
+    # importlib, not "from . import ...": that asks this module for the attribute again, and would
+    # come back here for ever (a RecursionError) while the submodule is not yet imported.
     if name == "urls":
-        from . import urls
-
-        return urls
-    raise AttributeError(f"module 'django_backblaze_b2' has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.urls")
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

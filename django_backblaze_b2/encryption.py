@@ -24,6 +24,8 @@ from b2sdk.v2 import SSE_B2_AES, EncryptionAlgorithm, EncryptionKey, EncryptionM
 from b2sdk.v2.exception import SSECKeyError
 from django.core.exceptions import ImproperlyConfigured
 
+from . import redaction
+
 KEY_BYTES = 32  # AES-256, the only algorithm B2 offers
 OPTION = "server_side_encryption"
 
@@ -43,6 +45,9 @@ class ServerSideEncryption:
     mode: Literal["SSE-B2", "SSE-C"]
     key_id: str | None = None
     key: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        redaction.remember(self.key)
 
     @property
     def customer_key(self) -> bool:

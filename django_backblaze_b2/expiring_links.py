@@ -4,9 +4,15 @@ A link is the file's direct B2 URL plus ``?Authorization=<token>``; the token co
 ``b2_get_download_authorization`` (a paid class C call) and opens every file whose name starts with
 the token's prefix, until it expires. So tokens are:
 
-- scoped to a prefix never wider than the storage's ``location`` + "/" (see :func:`scope_prefix`);
-- reused, process-wide and across threads, while they have most of their life left: rendering a page
-  of 100 links in one folder costs one call, not 100.
+- scoped to the file's exact name by default (``url_expiry_scope="file"``), or, as an explicit
+  opt-in, to its folder or the storage's ``location`` (see :func:`scope_prefix`), never wider;
+- reused, process-wide and across threads, while they have most of their life left: 100 links to
+  one file cost one call; 100 links to 100 files cost 100 with the file scope, 1 with a wider one.
+
+B2 authorizations are name *prefixes*: a token for ``reports/q1.pdf`` also opens
+``reports/q1.pdf.bak`` and ``reports/q1.pdf/x`` if such names exist. Django's own alternative names
+keep this narrow, because they add their suffix before the extension (``q1_AbCdEf1.pdf``, which the
+token does not open).
 
 A reused token has already aged, so a link is valid for between ``seconds - reuse_window(seconds)``
 and ``seconds`` (never longer than asked).
@@ -22,7 +28,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponse, HttpResponseRedirect
 
 if TYPE_CHECKING:
     from .storage import BackblazeB2Storage
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 MIN_SECONDS = 1
 MAX_SECONDS = 604_800  # 7 days, B2's limit
 MAX_REUSE_WINDOW = 3600
+#: Seconds a link from ``url()`` to a file in a private bucket stays valid when ``url_expiry`` is not set.
+PRIVATE_URL_EXPIRY = 3600
 Scope = Literal["file", "folder", "location"]
 SCOPES: tuple[Scope, ...] = ("file", "folder", "location")
 
@@ -137,19 +144,3 @@ CUSTOMER_KEY_LINKS = (
     "links: B2 needs the key with every download and a link must not carry it. Serve them through the "
     "proxy views (without 'proxy_redirect_expiry'), or use mode 'SSE-B2'."
 )
-
-
-def redirect_response(storage: BackblazeB2Storage, name: str) -> HttpResponse | None:
-    """For a proxy view, after its permission check: a 302 to a short-lived link, or None to stream.
-
-    None unless the storage's ``proxy_redirect_expiry`` option is set. The response must not be cached
-    anywhere (the link is for this user, and expires), hence ``Cache-Control: private, no-store``.
-    """
-    seconds = storage.options.proxy_redirect_expiry
-    if seconds is None:
-        return None
-    response = HttpResponseRedirect(storage.expiring_url(name, seconds))
-    response["Cache-Control"] = "private, no-store"
-    # The link carries a token: don't let the browser pass it on to the next site as a Referer.
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -13,6 +13,7 @@ uploads it when the file is closed.
 
 from __future__ import annotations
 
+import codecs
 import io
 import tempfile
 from typing import IO, Any, Protocol
@@ -32,6 +33,23 @@ SOCKET_READ_SIZE = 256 * 1024
 # Resumes in a row that bring no new byte before reading gives up: enough for a dropped connection
 # or a restarted load balancer, few enough that a B2 outage surfaces in seconds.
 MAX_RESUMES_WITHOUT_PROGRESS = 3
+TEXT_ENCODING = "utf-8"
+TEXT_ERRORS = "django_backblaze_b2.text"  # a codec error handler: says how to read bytes instead
+
+
+def _not_text(error: UnicodeError) -> tuple[str, int]:
+    if isinstance(error, UnicodeDecodeError):
+        raise UnicodeDecodeError(
+            error.encoding,
+            error.object,
+            error.start,
+            error.end,
+            f"{error.reason}: this file is not UTF-8 text; open it in 'rb' to read bytes",
+        )
+    raise error
+
+
+codecs.register_error(TEXT_ERRORS, _not_text)
 
 
 class DownloadInterruptedError(OSError):
@@ -133,20 +151,27 @@ class RangeReader(PositionedReader):
 
 
 class B2File(File):  # type: ignore[type-arg]
-    """A Django ``File`` on a B2 file. Modes: ``rb``, ``r``, ``wb``, ``w``."""
+    """A Django ``File`` on a B2 file. Modes: ``rb``, ``r`` (text, UTF-8), ``wb``, ``w`` (text).
+
+    Like a file on disk, a closed one can be opened again (``open()``, as ``FieldFile.open()`` does).
+    """
 
     def __init__(self, remote: RemoteFile, name: str, mode: str = "rb", size: int | None = None) -> None:
+        self._remote = remote
+        self._known_size = size
+        super().__init__(self._streams(mode, size), name)
+        self.mode = mode  # File.__init__ took the spool's own mode ("w+b")
+
+    def _streams(self, mode: str, size: int | None) -> IO[Any]:
         normalized = mode.replace("t", "")
         if normalized not in ("r", "rb", "w", "wb"):
             raise ValueError(
                 f"B2 files can be opened for reading ('rb', 'r') or writing ('wb', 'w'), not {mode!r}: "
                 "B2 cannot append to or modify a file in place."
             )
-        self._remote = remote
         self.mode = mode
         self._writing = normalized.startswith("w")
         self._text = "b" not in normalized
-        self._known_size = size
         self._dirty = False
         file: IO[Any]
         if self._writing:
@@ -154,15 +179,24 @@ class B2File(File):  # type: ignore[type-arg]
             self._reader: RangeReader | None = None
             file = self._spool
             if self._text:
-                file = io.TextIOWrapper(self._spool, encoding="utf-8", write_through=True)  # type: ignore[type-var]
+                file = io.TextIOWrapper(self._spool, encoding=TEXT_ENCODING, write_through=True)  # type: ignore[type-var]
         else:
             self._spool = None
-            self._reader = RangeReader(remote, size)
+            self._reader = RangeReader(self._remote, size)
             file = io.BufferedReader(self._reader, buffer_size=READ_BUFFER_SIZE)
             if self._text:
-                file = io.TextIOWrapper(file, encoding="utf-8")
+                file = io.TextIOWrapper(file, encoding=TEXT_ENCODING, errors=TEXT_ERRORS)
         self._stream: IO[Any] = file
-        super().__init__(file, name)
+        return file
+
+    def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> B2File:
+        """Back to the start if open; if closed, open again: reading reads B2's current version, writing
+        starts empty."""
+        if not self.closed:
+            self.seek(0)
+        else:
+            self.file = self._streams(mode or self.mode, None)
+        return self
 
     @property
     def size(self) -> int:
@@ -181,6 +215,13 @@ class B2File(File):  # type: ignore[type-arg]
     def write(self, data: bytes | str) -> int:  # type: ignore[override]
         if not self._writing:
             raise io.UnsupportedOperation(f"{self.name!r} was opened for reading (mode {self.mode!r}), not writing.")
+        if self._text and not isinstance(data, str):
+            raise TypeError(
+                f"{self.name!r} was opened in text mode ({self.mode!r}): write str, or open it in 'wb' to write "
+                f"bytes (django-backblaze-b2 7.0.0 took bytes in 'w'), not {type(data).__name__}."
+            )
+        if not self._text and isinstance(data, str):
+            raise TypeError(f"{self.name!r} was opened in {self.mode!r}: write bytes, or open it in 'w' to write str.")
         self._dirty = True
         return self._stream.write(data)
 

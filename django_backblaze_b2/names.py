@@ -6,22 +6,34 @@ Pure functions, no I/O. Django's ``Storage.save()`` validates names, but ``open`
 
 from __future__ import annotations
 
+import os
 import posixpath
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-MAX_KEY_BYTES = 1000  # B2's limit on a whole file name, in UTF-8 bytes
-MAX_SEGMENT_BYTES = 250  # B2's limit on each '/'-separated part
+# Backblaze's "Files" documentation: "Names can be pretty much any UTF-8 string up to 1024 bytes long",
+# with "a maximum of 250 bytes of UTF-8 in each segment of a file name" (the part between slashes).
+MAX_KEY_BYTES = 1024
+MAX_SEGMENT_BYTES = 250
 
 
-def clean_name(name: str, *, allow_root: bool = False) -> str:
+def as_text(name: Any) -> str:
+    """A Django name as a string: ``pathlib`` paths are accepted, as Django's own storages accept them."""
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
+    if not isinstance(name, str):
+        raise SuspiciousFileOperation(f"File names must be strings or pathlib paths, not {type(name).__name__}.")
+    return name
+
+
+def clean_name(name: str | os.PathLike[str], *, allow_root: bool = False) -> str:
     """Return ``name`` as it will be stored, or raise ``SuspiciousFileOperation`` naming the rule broken.
 
     ``allow_root`` accepts ``""`` (the storage's root), for ``exists``/``listdir``.
     """
-    if not isinstance(name, str):
-        raise SuspiciousFileOperation(f"File names must be strings, not {type(name).__name__}.")
+    name = as_text(name)
     if name in ("", "."):
         if allow_root:
             return ""
@@ -49,7 +61,7 @@ def clean_name(name: str, *, allow_root: bool = False) -> str:
     return stripped
 
 
-def to_key(location: str, name: str, *, allow_root: bool = False) -> str:
+def to_key(location: str, name: str | os.PathLike[str], *, allow_root: bool = False) -> str:
     """The B2 file name for a Django name under ``location``."""
     cleaned = clean_name(name, allow_root=allow_root)
     key = posixpath.join(location, cleaned) if location else cleaned
@@ -62,7 +74,7 @@ def to_key(location: str, name: str, *, allow_root: bool = False) -> str:
     return key
 
 
-def folder_prefix(location: str, path: str) -> str:
+def folder_prefix(location: str, path: str | os.PathLike[str]) -> str:
     """The B2 key prefix listing a folder: ``""`` for the bucket root, else ``"key/"``."""
     key = to_key(location, path, allow_root=True)
     return f"{key}/" if key else ""

@@ -18,7 +18,9 @@ from typing import Any, Literal, Union
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypedDict
 
-from . import buckets, encryption, expiring_links, upload_headers
+from . import buckets, encryption, expiring_links, redaction, upload_headers
+from .access import ROUTES
+from .http.offload import validated_location as offload_location
 
 
 class ProxiedBucketNames(TypedDict, total=False):
@@ -74,10 +76,13 @@ class PossibleB2StorageOptions(TypedDict, total=False):
     simulator: bool
     specific_locations: ProxiedLocations
     download_permission: str | None
+    serve_unmarked_files: bool
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
+    proxy_offload: str | None
     server_side_encryption: dict[str, Any] | None
     default_upload_headers: dict[str, str]
     upload_headers_function: Any
@@ -101,10 +106,13 @@ class BackblazeB2StorageOptions(TypedDict):
     simulator: bool
     specific_locations: ProxiedLocations
     download_permission: str | None
+    serve_unmarked_files: bool
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
+    proxy_offload: str | None
     server_side_encryption: dict[str, Any] | None
     default_upload_headers: dict[str, str]
     upload_headers_function: Any
@@ -138,9 +146,17 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
         "specific_locations": {"public": None, "logged_in": None, "staff": None},
         # Dotted path to a callable (request, storage, name) -> bool asked before a proxy view serves a file.
         "download_permission": None,
+        # Whether a proxy route serves files without an access mark where a more privileged storage
+        # could have written them (see access.py). Off: such files answer 404 until marked.
+        "serve_unmarked_files": False,
         "url_expiry": None,
-        "url_expiry_scope": "folder",
+        # A link opens the one file it was made for; "folder" and "location" are wider opt-ins.
+        "url_expiry_scope": "file",
+        # url() of a file in a private bucket is an expiring link (url_expiry seconds, else an hour).
+        "expiring_private_urls": True,
         "proxy_redirect_expiry": None,
+        # The path of an nginx internal location that downloads from B2 itself (docs/proxy-views.md).
+        "proxy_offload": None,
         "server_side_encryption": None,
         "default_upload_headers": {},
         "upload_headers_function": None,
@@ -151,7 +167,7 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
 _MERGED_DICTS = frozenset(
     {"specific_bucket_names", "specific_locations", "default_file_info", "default_upload_headers"}
 )
-_ROUTES = ("public", "logged_in", "staff")
+_ROUTES = ROUTES
 
 
 @dataclass(frozen=True)
@@ -171,16 +187,22 @@ class StorageOptions:
     specific_bucket_names: Mapping[str, str | None]
     specific_locations: Mapping[str, str | None]
     download_permission: str | None
+    serve_unmarked_files: bool
     cdn_config: Mapping[str, Any] | None
     non_existent_bucket_details: Mapping[str, Any] | None
     default_file_info: Mapping[str, str]
     simulator: bool
     url_expiry: int | None
     url_expiry_scope: expiring_links.Scope
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
+    proxy_offload: str | None
     server_side_encryption: encryption.ServerSideEncryption | None
     default_upload_headers: Mapping[str, str]  # as b2sdk upload arguments: {"cache_control": ...}
     upload_headers_function: str | upload_headers.HeadersFunction | None
+
+    def __post_init__(self) -> None:
+        redaction.remember(self.application_key if self.has_credentials else None)
 
     @property
     def has_credentials(self) -> bool:
@@ -230,13 +252,46 @@ def resolve(
     return _validated(merged)
 
 
+#: django-storages' option names (S3 and the other backends), and what to use here instead.
+DJANGO_STORAGES_NAMES = {
+    "bucket_name": "'bucket'",
+    "file_overwrite": "'allow_file_overwrites'",
+    "querystring_auth": "'url_expiry' (seconds): private files get expiring links; or the proxied storages",
+    "querystring_expire": "'url_expiry' (seconds)",
+    "expiration": "'url_expiry' (seconds)",
+    "custom_domain": "'cdn_config': {'base_url': 'https://cdn.example.com', 'include_bucket_url_segments': False}",
+    "url_protocol": "the scheme in 'cdn_config' base_url",
+    "object_parameters": "'default_upload_headers' ({'Cache-Control': ..., 'Content-Disposition': ...}), "
+    "'default_file_info' or 'upload_headers_function'",
+    "default_acl": "the bucket's type (allPublic or allPrivate; B2 has no per-file ACLs): "
+    "'non_existent_bucket_details' when this library creates it, or PublicStorage/LoggedInStorage/StaffStorage",
+    "access_key": "'application_key_id'",
+    "access_key_id": "'application_key_id'",
+    "secret_key": "'application_key'",
+    "secret_access_key": "'application_key'",
+    "endpoint_url": "'realm' (this library speaks B2's native API, not S3)",
+    "region_name": "nothing: the application key knows its region",
+    "signature_version": "nothing: B2's native API signs nothing locally",
+    "addressing_style": "nothing: B2's native API has no addressing styles",
+    "gzip": "'default_upload_headers' {'Content-Encoding': ...} with content you compress yourself",
+    "max_memory_size": "nothing: writes spool to a temporary file past 4 MiB",
+    "transfer_config": "nothing: B2 picks part sizes itself",
+}
+
+
 def check_known(options: Mapping[str, Any], source: str) -> None:
     known = get_default_b2_storage_options().keys()
     unknown = sorted(str(key) for key in options if key not in known)
     if unknown:
+        from_django_storages = [
+            f"{key!r} is django-storages' name: use {DJANGO_STORAGES_NAMES[key]}."
+            for key in unknown
+            if key in DJANGO_STORAGES_NAMES
+        ]
         raise ImproperlyConfigured(
             f"Unknown django-backblaze-b2 option(s) in {source}: {', '.join(repr(k) for k in unknown)}. "
-            f"Known options are: {', '.join(sorted(known))}."
+            + "".join(f"{advice} " for advice in from_django_storages)
+            + f"Known options are: {', '.join(sorted(known))}."
         )
 
 
@@ -255,6 +310,8 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         "allow_file_overwrites",
         "forbid_file_property_caching",
         "simulator",
+        "expiring_private_urls",
+        "serve_unmarked_files",
     ):
         _expect(merged[name], bool, name, "True or False")
     if not merged["bucket"]:
@@ -339,10 +396,12 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
             route: _clean_location(locations[route], route) if locations.get(route) else None for route in _ROUTES
         },
         download_permission=permission,
+        serve_unmarked_files=merged["serve_unmarked_files"],
         cdn_config=cdn,
         non_existent_bucket_details=details,
         default_file_info={str(k): str(v) for k, v in file_info.items()},
         simulator=merged["simulator"],
+        expiring_private_urls=merged["expiring_private_urls"],
         **_feature_options(merged, location),
     )
 
@@ -370,7 +429,7 @@ def _feature_options(merged: dict[str, Any], location: str) -> dict[str, Any]:
     scope = merged["url_expiry_scope"]
     if scope not in expiring_links.SCOPES:
         raise ImproperlyConfigured(
-            f"django-backblaze-b2 option 'url_expiry_scope' must be 'folder' (the default), 'file' or "
+            f"django-backblaze-b2 option 'url_expiry_scope' must be 'file' (the default), 'folder' or "
             f"'location', not {scope!r}."
         )
     if scope == "location" and not location:
@@ -385,8 +444,26 @@ def _feature_options(merged: dict[str, Any], location: str) -> dict[str, Any]:
             raise ImproperlyConfigured(
                 f"django-backblaze-b2 option(s) {', '.join(map(repr, linked))}: {expiring_links.CUSTOMER_KEY_LINKS}"
             )
+    offload = merged["proxy_offload"]
+    if offload is not None:
+        try:
+            offload = offload_location(offload)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"django-backblaze-b2 option 'proxy_offload' {error}.") from None
+        if expiries["proxy_redirect_expiry"] is not None:
+            raise ImproperlyConfigured(
+                "django-backblaze-b2 options 'proxy_offload' and 'proxy_redirect_expiry' are both set: a permitted "
+                "download is either handed to nginx or redirected to B2. Keep one."
+            )
+        if sse is not None and sse.customer_key:
+            raise ImproperlyConfigured(
+                "django-backblaze-b2 option 'proxy_offload' cannot serve files encrypted with a customer key "
+                "(server_side_encryption mode 'SSE-C'): nginx would need the key. Unset 'proxy_offload' or use "
+                "mode 'SSE-B2'."
+            )
     return {
         **expiries,
+        "proxy_offload": offload,
         "url_expiry_scope": scope,
         "server_side_encryption": sse,
         "default_upload_headers": upload_headers.validated_headers(

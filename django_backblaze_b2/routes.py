@@ -1,10 +1,11 @@
 """The three proxy routes: which storage class each serves, where its files live, and what it must not serve.
 
-A route's *scope* is the bucket and location (key prefix) its storage reads. When a less privileged
-route's scope reaches into the scope of a more privileged storage that is in use (7.0.0's default:
-every route on one bucket, no location), files saved for staff would be downloadable by anyone.
-:func:`exposed_scopes` finds those overlaps; ``checks.py`` reports them and the views refuse to serve
-keys inside them.
+A route's *scope* is the bucket and location (B2 file name prefix) its storage reads. Files carry an
+access mark (:mod:`.access`) that the views check, so a file saved for staff is never served on a less
+privileged route, whatever the scopes. Unmarked files are the exception to decide: where a less
+privileged route's scope overlaps a more privileged one's (7.0.0's default: every route on one bucket,
+no location), :data:`unmarked_files` refuses them unless ``serve_unmarked_files`` is on; ``checks.py``
+reports the overlaps that are then exposed.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .access import ROUTES, more_privileged
 from .options import resolve
 
-#: Least to most privileged.
-ROUTES = ("public", "logged_in", "staff")
-URL_NAMES = {"public": "b2-public", "logged_in": "b2-logged-in", "staff": "b2-staff"}
 PATHS = {"public": "/b2/", "logged_in": "/b2l/", "staff": "/b2s/"}
 CLASS_NAMES = {"public": "PublicStorage", "logged_in": "LoggedInStorage", "staff": "StaffStorage"}
 
@@ -58,37 +57,28 @@ def route_of(storage: Any) -> str | None:
     return None
 
 
-def routes_in_use() -> set[str]:
-    """Routes whose storage class is configured in ``STORAGES`` or used by a model's file field."""
-    from .usage import configured_backends, file_fields
-
-    classes = [backend for _alias, backend, _options in configured_backends()]
-    # field.storage.__class__ resolves default_storage (a lazy object) to the configured class, without B2.
-    classes += [field.storage.__class__ for _label, field in file_fields()]
-    return {route for route in map(route_of, classes) if route}
-
-
-def exposed_scopes(route: str, in_use: set[str] | None = None) -> list[tuple[str, Scope]]:
-    """The more privileged routes in use whose files this route's scope reaches, with their scopes."""
-    used = routes_in_use() if in_use is None else in_use
+def shared_scopes(route: str) -> list[tuple[str, Scope]]:
+    """The more privileged routes whose scope overlaps this route's, with their scopes: where a
+    more privileged storage could write files this route's storage also reads."""
     mine = scope(route)
-    exposed = []
-    for other in ROUTES[ROUTES.index(route) + 1 :]:
-        if other in used:
-            theirs = scope(other)
-            if mine.overlaps(theirs):
-                exposed.append((other, theirs))
-    return exposed
+    shared = []
+    for other in more_privileged(route):
+        theirs = scope(other)
+        if mine.overlaps(theirs):
+            shared.append((other, theirs))
+    return shared
 
 
-class RefusedKeys:
-    """Per process: the scopes each route must not serve from, learnt once, reset when settings change."""
+class UnmarkedFiles:
+    """Per process: where each route must not serve unmarked files, learnt once from settings,
+    reset when settings change."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._scopes: dict[str, list[Scope]] = {}
+        self._scopes: dict[str, list[Scope] | None] = {}
 
-    def scopes(self, route: str) -> list[Scope]:
+    def _refused_scopes(self, route: str) -> list[Scope] | None:
+        """None: this route serves every unmarked file (``serve_unmarked_files``)."""
         try:
             return self._scopes[route]
         except KeyError:
@@ -96,17 +86,23 @@ class RefusedKeys:
         with self._lock:
             if route not in self._scopes:
                 try:
-                    self._scopes[route] = [theirs for _other, theirs in exposed_scopes(route)]
+                    if resolve({}, route=route).serve_unmarked_files:
+                        self._scopes[route] = None
+                    else:
+                        self._scopes[route] = [theirs for _other, theirs in shared_scopes(route)]
                 except ImproperlyConfigured:
-                    self._scopes[route] = []  # the storage itself will report the mistake
+                    return [Scope("", "")]  # the storage reports the mistake; meanwhile refuse every unmarked file
             return self._scopes[route]
 
-    def refuses(self, route: str, key: str) -> bool:
-        return any(theirs.holds_key(key) for theirs in self.scopes(route))
+    def served(self, route: str, key: str) -> bool:
+        """Whether ``route`` may serve the unmarked file ``key``: no more privileged storage could have
+        written it, or the project chose to serve unmarked files."""
+        refused = self._refused_scopes(route)
+        return refused is None or not any(theirs.holds_key(key) for theirs in refused)
 
     def reset(self) -> None:
         with self._lock:
             self._scopes.clear()
 
 
-refused_keys = RefusedKeys()
+unmarked_files = UnmarkedFiles()

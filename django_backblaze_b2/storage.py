@@ -1,16 +1,20 @@
 """``BackblazeB2Storage``: Django's ``Storage`` contract on B2, and nothing else.
 
 Names go through :mod:`.names`, uploads through :mod:`.upload`, file objects are :mod:`.files`,
-and the b2sdk objects come from :mod:`.connection`. Every B2 call this class makes is in one of
+and the b2sdk objects come from :mod:`.client`. Every B2 call this class makes is in one of
 the small ``_b2_*`` methods or in those modules, so call budgets can be read off the code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pathlib
 import posixpath
-from datetime import datetime
+import threading
+import warnings
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -18,23 +22,32 @@ import django
 from b2sdk.v2 import Bucket
 from b2sdk.v2.exception import FileNotPresent
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import Storage
 from django.core.files.utils import validate_file_name
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
-from . import expiring_links, names, upload, upload_headers
-from .connection import B2Connection, connection_for
+from . import access, compat, expiring_links, logs, names, upload, upload_headers
+from .client import AccountClient, client_for
 from .encryption import decryption_errors
 from .files import B2File
 from .metadata import FileMetadata, MetadataMemo
 from .options import SECRET_OPTIONS, PossibleB2StorageOptions, StorageOptions, resolve
 
-logger = logging.getLogger("django_backblaze_b2")
+logger = logging.getLogger(logs.LOGGER_NAME)
+logs.bridge_legacy_logger()  # for projects without "django_backblaze_b2" in INSTALLED_APPS, as 7.0.0 allowed
 
 ABANDONED_LARGE_FILE_MS = 24 * 3600 * 1000
+
+# The last name this thread's is_name_available() found free, as (bucket, key): only such a name can
+# have been found free by a concurrent save too, so only it needs settling after the upload. A name
+# chosen otherwise (an overridden get_available_name(), or _save() called directly, as
+# ManifestStaticFilesStorage does) is meant to overwrite.
+_found_free = threading.local()
+
+MarkOutcome = Literal["marked", "already marked", "kept a more privileged mark", "missing"]
 
 
 class BackblazeB2StorageConstructorArgs(PossibleB2StorageOptions, total=False):
@@ -56,13 +69,19 @@ class BackblazeB2Storage(Storage):
         given: dict[str, Any] = dict(kwargs)
         opts = given.pop("opts", None)
         if opts is not None and given:
-            from django.core.exceptions import ImproperlyConfigured
-
             raise ImproperlyConfigured("Give django-backblaze-b2 options as keyword arguments or as opts=, not both.")
         constructor_options = dict(opts) if opts is not None else given
         self._keep_secrets_out_of_migrations()
         self._check_constructor_options(constructor_options)
-        self.options: StorageOptions = resolve(constructor_options, route=self.route)
+        try:
+            self._options: StorageOptions | ImproperlyConfigured = resolve(constructor_options, route=self.route)
+        except ImproperlyConfigured as error:
+            if _settings_are_valid():
+                raise  # the storage's own arguments are wrong: say so where it is built
+            # BACKBLAZE_CONFIG is wrong. A storage built while models are imported must not stop every
+            # command (and `manage.py check`, whose E010 names the mistake): it raises on first use.
+            self._options = error
+            return
         if self.options.authorize_on_init:
             self._connection.ensure_authorized()
             if self.options.validate_on_init:
@@ -79,15 +98,33 @@ class BackblazeB2Storage(Storage):
     def _check_constructor_options(self, options: dict[str, Any]) -> None:
         """Subclasses refuse options that must come from settings."""
 
+    @property
+    def options(self) -> StorageOptions:
+        """The resolved options; ``ImproperlyConfigured`` when ``BACKBLAZE_CONFIG`` is invalid."""
+        if isinstance(self._options, ImproperlyConfigured):
+            raise ImproperlyConfigured(str(self._options))
+        return self._options
+
     # -- B2 plumbing --------------------------------------------------------------------------------
 
     @property
-    def _connection(self) -> B2Connection:
-        return connection_for(self.options)
+    def _connection(self) -> AccountClient:
+        return client_for(self.options)
 
     @property
     def bucket(self) -> Bucket:
         return self._connection.bucket(self.options.bucket, self.options.non_existent_bucket_details)
+
+    @property
+    def b2_api(self) -> Any:
+        """7.0.0's way to reach b2sdk's ``B2Api``; deprecated."""
+        warnings.warn(
+            "BackblazeB2Storage.b2_api is deprecated and will be removed in 9.0: use storage.bucket.api "
+            "(b2sdk's B2Api of the storage's bucket, authorized and shared by the process).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.bucket.api
 
     @property
     def _memo(self) -> MetadataMemo | None:
@@ -122,6 +159,7 @@ class BackblazeB2Storage(Storage):
 
     def get_file_metadata(self, name: str) -> FileMetadata:
         """What B2 stores about ``name`` (size, content type, SHA-1, times, headers), fresh from B2."""
+        name = names.as_text(name)
         metadata = self._b2_metadata(self._key(name))
         if metadata is None:
             raise FileNotFoundError(f"No file named {name!r} in this storage.")
@@ -143,16 +181,18 @@ class BackblazeB2Storage(Storage):
         serves the file with (``cache_control``, ``content_disposition``, ``content_encoding``,
         ``content_language``, ``expires``).
 
-        Override to set per-file metadata (call ``super()`` and change the dict). Encryption is added
-        after this hook, from the ``server_side_encryption`` option, so an override cannot lose it.
+        Override to set per-file metadata (call ``super()`` and change the dict). Encryption (from the
+        ``server_side_encryption`` option), the access mark of a proxied storage and the strict content
+        type are applied after this hook, so an override can neither lose nor forge them.
         """
-        return upload_headers.upload_arguments(
+        arguments = upload_headers.upload_arguments(
             name,
             content,
             default_headers=self.options.default_upload_headers,
             function=self.options.upload_headers_function,
             file_info=self.options.default_file_info,
         )
+        return upload_headers.safe_arguments(arguments, name, self.route)
 
     def _encryption_arguments(self, direction: Literal["read", "write"]) -> dict[str, Any]:
         """``encryption=`` for b2sdk reads or writes; nothing (the bucket's default) without the option."""
@@ -181,15 +221,57 @@ class BackblazeB2Storage(Storage):
                 length=source.size,
                 source_encryption=read,
                 destination_encryption=write,
+                **self._remarked_metadata(source, target_key),
             )
         metadata = FileMetadata.from_version(copied)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, target_key)
         return metadata
 
+    def mark_file(self, name: str, *, dry_run: bool = False) -> MarkOutcome:
+        """Give ``name`` this proxied storage's access mark, server-side (a copy onto itself, then the
+        unmarked version is deleted). A file already marked for this route or a more privileged one
+        is left alone, so running it twice, or for two routes, ends with the most privileged mark.
+        """
+        if self.route is None:
+            raise ValueError(f"{type(self).__name__} serves no proxy route: its files take no access mark.")
+        try:
+            source = self.get_file_metadata(name)
+        except FileNotFoundError:
+            return "missing"
+        mark = access.marked_route(source.file_info)
+        if mark == self.route:
+            return "already marked"
+        if mark is not None and access.ROUTES.index(mark) > access.ROUTES.index(self.route):
+            return "kept a more privileged mark"
+        if not dry_run:
+            self._copy_version(source, source.key)
+            # The copy is the newest version now; the unmarked one would be billed and could come back.
+            self.bucket.delete_file_version(source.file_id, source.key)
+        return "marked"
+
+    def _remarked_metadata(self, source: FileMetadata, target_key: str) -> dict[str, Any]:
+        """Nothing when a copy may keep the source's metadata as it is; else the source's metadata
+        made safe (see ``upload_headers.safe_arguments``) with this storage's access mark, because a
+        copy into a proxied storage belongs to this storage's route, not to the source's."""
+        if self.route is None or access.marked_route(source.file_info) == self.route:
+            return {}
+        arguments = {
+            "content_type": source.content_type,
+            # b2-* names are the stored headers, given again below as what they are.
+            "file_info": {key: value for key, value in source.file_info.items() if not key.startswith("b2-")},
+            "cache_control": source.cache_control,
+            "content_disposition": source.content_disposition,
+            "content_encoding": source.content_encoding,
+            "content_language": source.content_language,
+            "expires": source.expires,
+        }
+        return upload_headers.safe_arguments(arguments, target_key, self.route)
+
     # -- Django's Storage contract -----------------------------------------------------------------
 
     def _open(self, name: str, mode: str = "rb") -> File:  # type: ignore[type-arg]
+        name = names.as_text(name)
         remote = self._remote(name)
         if "w" not in mode and not any(c in mode for c in "a+"):
             # A missing file must fail at open(), as it does on disk: one HEAD, which also gives the size.
@@ -198,8 +280,10 @@ class BackblazeB2Storage(Storage):
 
     def _save(self, name: str, content: Any) -> str:
         remote = self._remote(name)
+        found_free = getattr(_found_free, "name", None) == (self.options.bucket, remote.key)
+        _found_free.name = None
         uploaded = remote.upload(content, options=self.get_upload_options(name, content))
-        if self.options.allow_file_overwrites:
+        if self.options.allow_file_overwrites or not found_free:
             return name
         return self._settle_name_race(name, uploaded)
 
@@ -243,14 +327,16 @@ class BackblazeB2Storage(Storage):
     def delete(self, name: str) -> None:
         """Delete every version of ``name``, so an overwritten file never comes back. Missing is fine."""
         if not name:
-            raise ValueError("The name must be given.")
+            raise ValueError("The name must be given to delete().")
         key = self._key(name)
         bucket = self.bucket
         versions = [version for version in bucket.list_file_versions(key) if version.file_name == key]
         # Oldest first: if B2 fails half-way, the newest content is still what the name shows, never
         # an older version brought back.
         for version in reversed(versions):
-            bucket.delete_file_version(version.id_, version.file_name)
+            # A concurrent delete that removed a version first has done what was asked.
+            with contextlib.suppress(FileNotPresent):
+                bucket.delete_file_version(version.id_, version.file_name)
         if self._memo is not None:
             self._memo.forget(self.options.bucket, key)
 
@@ -283,31 +369,72 @@ class BackblazeB2Storage(Storage):
     def size(self, name: str) -> int:
         return self._metadata(name).size
 
-    def url(self, name: str | None, expire: int | None = None) -> str:
-        """The file's URL; with ``expire`` (seconds), a direct B2 link that stops working after that long."""
+    def url(
+        self,
+        name: str | None,
+        expire: int | timedelta | None = None,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        http_method: str | None = None,
+    ) -> str:
+        """The file's URL; with ``expire`` (seconds or a ``timedelta``), a direct B2 link that stops working
+        after that long.
+
+        ``parameters`` and ``http_method`` are django-storages' S3 arguments: B2 has no equivalent, so
+        anything but ``None`` (or ``"GET"``) is refused with what to do instead.
+        """
+        if isinstance(expire, Mapping):  # django-storages' url(name, parameters) given positionally
+            parameters, expire = expire, None
+        if parameters is not None:
+            raise ValueError(
+                "url(parameters=...) is django-storages' S3 option; B2 download links take no response "
+                "parameters. Set the headers B2 serves a file with when it is uploaded: the "
+                "'default_upload_headers' or 'upload_headers_function' options, or get_upload_options()."
+            )
+        if http_method is not None and http_method.upper() != "GET":
+            raise ValueError(
+                f"url(http_method={http_method!r}) is django-storages' S3 option; B2 download links are for "
+                "GET (and HEAD) only. Upload with storage.save() or storage.open(name, 'wb')."
+            )
         if not name:
             raise ValueError("A file name is needed to build a URL.")
+        name = names.as_text(name)
+        if isinstance(expire, timedelta):
+            expire = int(expire.total_seconds())
         if expire is not None:
             return self.expiring_url(name, expire)
         return self._get_file_url(name)
 
     def _get_file_url(self, name: str) -> str:
-        """The direct B2 download URL: expiring when ``url_expiry`` is set, else plain (public buckets)."""
-        if self.options.url_expiry is not None:
-            return self.expiring_url(name, self.options.url_expiry)
+        """The direct B2 download URL: expiring when ``url_expiry`` is set or the bucket is private, else plain.
+
+        Whether the bucket is private is learnt once per process (``expiring_private_urls=False``
+        skips that and gives plain links, which a private bucket answers with 401).
+        """
+        options = self.options
+        if options.url_expiry is not None:
+            return self.expiring_url(name, options.url_expiry)
+        if (
+            options.expiring_private_urls
+            and not (options.server_side_encryption and options.server_side_encryption.customer_key)
+            and self._connection.bucket_type(options.bucket) != "allPublic"
+        ):
+            return self.expiring_url(name, expiring_links.PRIVATE_URL_EXPIRY)
         return self.b2_url(name)
 
-    def expiring_url(self, name: str, seconds: int) -> str:
+    def expiring_url(self, name: str, seconds: int, scope: expiring_links.Scope | None = None) -> str:
         """A direct B2 link to ``name`` carrying a download authorization valid for ``seconds``.
 
-        The token opens only names under the ``url_expiry_scope`` prefix (never wider than this
-        storage's ``location``) and is shared by every link under that prefix until close to expiry,
-        so a page of links costs one B2 call. On a public bucket the token changes nothing.
+        The token's prefix is ``name``'s exact B2 file name, unless ``scope`` (default: the
+        ``url_expiry_scope`` option) widens it to the folder or the location; it is shared by every
+        link with the same prefix until close to expiry. No B2 call checks that ``name`` exists: give
+        it names from your own records, never straight from a request (the proxy views check first).
+        On a public bucket the token changes nothing.
         """
         seconds = expiring_links.validated_seconds(seconds, "The link's lifetime (expire)")
         expiring_links.refuse_customer_key(self)
         key = self._key(name)
-        prefix = expiring_links.scope_prefix(key, self.options.location, self.options.url_expiry_scope)
+        prefix = expiring_links.scope_prefix(key, self.options.location, scope or self.options.url_expiry_scope)
         token = expiring_links.authorizations_for(self._connection).token(self.bucket, prefix, seconds)
         return f"{self.b2_url(name)}?Authorization={quote(token, safe='')}"
 
@@ -360,9 +487,23 @@ class BackblazeB2Storage(Storage):
         Otherwise the name is free when no file has it (one HEAD); a folder of that name does not
         matter, B2 keeps both apart.
         """
+        name = names.as_text(name)
         if max_length is not None and len(name) > max_length:
             return False
-        return self.options.allow_file_overwrites or self._b2_metadata(self._key(name)) is None
+        if self.options.allow_file_overwrites:
+            return True
+        key = self._key(name)
+        if self._b2_metadata(key) is not None:
+            return False
+        _found_free.name = (self.options.bucket, key)
+        return True
+
+    def get_alternative_name(self, file_root: str, file_ext: str) -> str:
+        """With ``allow_file_overwrites``, the name itself: a name too long is then only truncated, as
+        ``FileSystemStorage(allow_overwrite=True)`` does."""
+        if self.options.allow_file_overwrites:
+            return f"{file_root}{file_ext}"
+        return super().get_alternative_name(file_root, file_ext)
 
     if django.VERSION < (5, 1):
 
@@ -391,8 +532,18 @@ class BackblazeB2Storage(Storage):
             return name
 
     def __repr__(self) -> str:
+        if isinstance(self._options, ImproperlyConfigured):
+            return f"<{type(self).__name__} (invalid BACKBLAZE_CONFIG)>"
         location = f", location={self.options.location!r}" if self.options.location else ""
         return f"<{type(self).__name__} bucket={self.options.bucket!r}{location}>"
+
+
+def _settings_are_valid() -> bool:
+    try:
+        resolve({}, source="BACKBLAZE_CONFIG")
+    except ImproperlyConfigured:
+        return False
+    return True
 
 
 class _Remote:
@@ -426,9 +577,15 @@ class _Remote:
         storage = self.storage
         if options is None:
             options = storage.get_upload_options(names.from_key(storage.options.location, self.key), content)
+        options = upload_headers.safe_arguments(options, self.key, storage.route)
         options = {**options, **storage._encryption_arguments("write")}
         version = upload.upload(storage.bucket, self.key, content, options)
         metadata = FileMetadata.from_version(version)
         if storage._memo is not None:
             storage._memo.put(storage.options.bucket, metadata)
         return metadata
+
+
+def __getattr__(name: str) -> Any:
+    # 7.0.0's names that went away (see compat.py).
+    return compat.deprecated_name(__name__, name)

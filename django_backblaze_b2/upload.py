@@ -1,13 +1,19 @@
 """Uploading Django content to B2 in bounded memory.
 
-Three shapes of content, three b2sdk paths:
+Four shapes of content, four b2sdk paths:
 
+- a file already in the same bucket (a finished direct upload, whose ``b2_move_source`` says where):
+  moved by a server-side copy with the new name's metadata, then the old version is deleted;
 - a file on disk (Django's ``TemporaryUploadedFile``): ``upload_local_file``, parts go up in
   parallel straight from the file;
 - any other seekable stream (``ContentFile``, ``InMemoryUploadedFile``, an open file): ``upload``
   of an ``UploadSourceStream`` that reads from position 0, through views that never close or
   move the caller's file;
 - a non-seekable or text stream: ``upload_unbound_stream``, which buffers at most two parts.
+
+The middle two read the content's underlying file directly, so they are taken only when the content
+reads through Django's own ``File`` methods; a ``File`` subclass (or instance) with its own ``chunks()``
+or ``read()`` is uploaded from what its ``chunks()`` yields, as ``FileSystemStorage`` does.
 
 B2 decides small-or-large itself from the part sizes it reported at authorization.
 """
@@ -19,10 +25,12 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from b2sdk.v2 import Bucket, UploadSourceStream
 from b2sdk.v2.exception import TooManyRequests
+from django.core.files.base import File
 
 from .large_files import cancelled_on_failure
 from .streams import PositionedReader
@@ -32,6 +40,15 @@ TEXT_ENCODING = "utf-8"
 # B2 answers 429 when an account uploads faster than it allows; b2sdk does not retry an upload on it.
 THROTTLED_ATTEMPTS = 3
 THROTTLED_MAX_PAUSE = 10.0  # seconds, whatever Retry-After says: a request thread should not wait longer
+
+
+@dataclass(frozen=True)
+class MoveSource:
+    """A file version in the bucket that an upload takes over instead of sending bytes."""
+
+    file_id: str
+    key: str
+    size: int
 
 
 def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
@@ -53,6 +70,8 @@ def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, 
 
 
 def _readable_again(content: Any) -> bool:
+    if not _reads_as_django(content):
+        return False
     if _local_path(content) is not None:
         return True
     stream = _underlying_stream(content)
@@ -60,6 +79,12 @@ def _readable_again(content: Any) -> bool:
 
 
 def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
+    moved = getattr(content, "b2_move_source", None)
+    if isinstance(moved, MoveSource):
+        return _move(bucket, key, moved, upload_options)
+    if not _reads_as_django(content):
+        chunks = _Chunks(iter(content.chunks()))  # called here, so that its errors reach the caller as they are
+        return bucket.upload_unbound_stream(chunks, key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
     path = _local_path(content)
     if path is not None:
         return bucket.upload_local_file(path, key, **upload_options)
@@ -78,6 +103,36 @@ def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str,
         finally:
             stream.seek(position)  # leave the caller's file as we found it
     return bucket.upload_unbound_stream(_Unclosable(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
+
+
+def _move(bucket: Bucket, key: str, source: MoveSource, upload_options: Mapping[str, Any]) -> Any:
+    options = dict(upload_options)
+    encryption = options.pop("encryption", None)
+    # Given a content type and file info, B2 replaces the source's metadata with the new name's.
+    options["file_info"] = options.get("file_info") or {}
+    options["content_type"] = options.get("content_type") or "b2/x-auto"
+    version = bucket.copy(
+        source.file_id,
+        key,
+        length=source.size,
+        destination_encryption=encryption,  # the source was started with the same (never SSE-C)
+        **options,
+    )
+    bucket.delete_file_version(source.file_id, source.key)
+    return version
+
+
+def _reads_as_django(content: Any) -> bool:
+    """Whether the content's ``chunks()`` and ``read()`` are Django's own, so its file can be read directly."""
+    if not isinstance(content, File):
+        return True
+    for method in ("chunks", "read"):
+        if method in vars(content):
+            return False
+        defined_by = next(klass for klass in type(content).__mro__ if method in vars(klass))
+        if not defined_by.__module__.startswith("django."):
+            return False
+    return True
 
 
 def _local_path(content: Any) -> str | None:
@@ -157,6 +212,29 @@ class _Unclosable(io.RawIOBase):
         data = self._stream.read(len(buffer))
         size = len(data)
         buffer[:size] = data
+        return size
+
+
+class _Chunks(io.RawIOBase):
+    """What a ``File``'s ``chunks()`` yields, as a byte stream (text chunks in UTF-8)."""
+
+    def __init__(self, chunks: Any) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk.encode(TEXT_ENCODING) if isinstance(chunk, str) else bytes(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
         return size
 
 

@@ -12,17 +12,22 @@ is stored as such. They come from, later ones winning:
 
 The content type is the function's ``Content-Type`` if any, else the content's ``content_type``
 attribute (an ``UploadedFile``'s, as the browser sent it), else a guess from the name, else B2's own
-detection (``b2/x-auto``).
+detection (``b2/x-auto``). Whatever chose it, only a strictly parsed, canonical type is stored
+(:func:`safe_arguments`): a browser-sent ``image/png, text/html`` never reaches B2, so B2 cannot
+serve it on direct or expiring links either. A type a browser would run (HTML, SVG, ...) is stored
+with ``Content-Disposition: attachment``, so B2's own download host does not render it either.
 """
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from .access import MARK_KEY, mark_info
+from .http.headers import is_passive, normalize_upload_content_type
 
 # HTTP header (lower case) -> b2sdk upload keyword argument.
 HEADER_ARGUMENTS = {
@@ -107,6 +112,26 @@ def upload_arguments(
             validated_headers(returned or {}, "the result of 'upload_headers_function'", allow_content_type=True)
         )
     if not arguments.get("content_type"):
-        arguments["content_type"] = getattr(content, "content_type", None) or mimetypes.guess_type(name)[0]
+        arguments["content_type"] = getattr(content, "content_type", None)
     arguments["file_info"] = dict(file_info) or None
     return arguments
+
+
+def safe_arguments(arguments: Mapping[str, Any], name: str, route: str | None) -> dict[str, Any]:
+    """``arguments`` as they may reach B2: a canonical content type (or None: B2 guesses), the
+    access mark of ``route`` (which nothing can remove or forge), attachment for active types.
+
+    Applied after every hook, right before the upload, so no override can undo it; idempotent.
+    """
+    safe = dict(arguments)
+    content_type = normalize_upload_content_type(safe.get("content_type"), name)
+    safe["content_type"] = content_type
+    file_info = {key: value for key, value in (safe.get("file_info") or {}).items() if key.lower() != MARK_KEY}
+    file_info.update(mark_info(route))
+    safe["file_info"] = file_info or None
+    if content_type is not None and not is_passive(content_type):
+        disposition = str(safe.get("content_disposition") or "")
+        if not disposition.lower().startswith("attachment"):
+            parameters = disposition.partition(";")[2] if disposition.lower().startswith("inline") else ""
+            safe["content_disposition"] = f"attachment;{parameters}" if parameters else "attachment"
+    return safe

@@ -11,7 +11,8 @@ B2, in chunks of :attr:`DownloadView.chunk_size`: through a sync iterator under 
 under ASGI, so nothing is buffered.
 
 With the ``proxy_redirect_expiry`` option a permitted request is answered with a 302 to a short-lived
-direct B2 link instead (see ``docs/expiring-links-encryption-metadata.md``).
+direct B2 link instead (see ``docs/expiring-links-encryption-metadata.md``); with ``proxy_offload`` a
+permitted GET is handed to nginx, which downloads the body from B2 itself (see ``http.offload``).
 
 Finer permissions: set ``BACKBLAZE_CONFIG["download_permission"]`` to the dotted path of a callable
 ``(request, storage, name) -> bool``, or subclass :class:`DownloadView` and override
@@ -37,13 +38,13 @@ from b2sdk.v2.exception import (
 )
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from . import http, routes
-from .expiring_links import redirect_response
+from . import access, http, routes
+from .expiring_links import authorizations_for
 from .metadata import FileMetadata
 from .storage import BackblazeB2Storage
 from .storages import LoggedInStorage, PublicStorage, StaffStorage
@@ -109,6 +110,15 @@ def _text(status: int, text: str) -> HttpResponse:
     return response
 
 
+def redirect_to(link: str) -> HttpResponse:
+    """A 302 to a short-lived B2 link: never cached anywhere (the link is for this user, and
+    expires), and never passed on as a Referer (it carries a token)."""
+    response = HttpResponseRedirect(link)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def not_found() -> HttpResponse:
     # Never echo the requested name: the body is the same for every missing or refused file.
     return _text(404, "Not found\n")
@@ -129,6 +139,19 @@ def unavailable() -> HttpResponse:
 
 
 # -- the view --------------------------------------------------------------------------------------
+
+
+def refused_reason(route: str | None, metadata: FileMetadata) -> str | None:
+    """Why ``route`` must not serve this file (its access mark), or None when it may."""
+    if route is None:
+        return None  # a custom view over a storage of no route: its permission check decides
+    unmarked_allowed = routes.unmarked_files.served(route, metadata.key)
+    if access.allows(route, metadata.file_info, unmarked_allowed=unmarked_allowed):
+        return None
+    mark = access.marked_route(metadata.file_info)
+    if mark is None:
+        return "it has no access mark and a more privileged storage shares its place (run manage.py b2_mark_files)"
+    return f"it is marked for the {mark} route"
 
 
 def file_meta(metadata: FileMetadata, name: str) -> http.FileMeta:
@@ -158,7 +181,9 @@ class DownloadView:
     staff_required: ClassVar[bool] = False
     #: None: the file's own stored Cache-Control, else ``http.DEFAULT_PUBLIC_CACHE_CONTROL``.
     cache_control: ClassVar[str | None] = None
-    chunk_size: ClassVar[int] = 1024 * 1024
+    chunk_size: ClassVar[int] = http.DEFAULT_CHUNK_SIZE
+    #: Under ASGI, the bytes read per trip to a worker thread (see :mod:`.http.streaming`).
+    read_ahead: ClassVar[int] = http.DEFAULT_READ_AHEAD
 
     @classmethod
     def as_view(cls) -> Callable[[HttpRequest, str], HttpResponseBase]:
@@ -186,22 +211,9 @@ class DownloadView:
             return denied
         try:
             storage = self.get_storage()
-            key = storage._key(filename)
-            route = self.route
-            if route is not None and routes.refused_keys.refuses(route, key):
-                logger.warning(
-                    "django-backblaze-b2: refused %r through the %s route: it is inside the files of a more "
-                    "privileged route (see manage.py check)",
-                    key,
-                    route,
-                )
-                return not_found()
+            storage._key(filename)  # a name B2 cannot hold answers 404, before any B2 call
             if not self.has_permission(request, storage, filename):
                 return self.deny(request)
-            # Redirect mode (the proxy_redirect_expiry option): a 302 to a short-lived B2 link.
-            redirect = redirect_response(storage, filename)
-            if redirect is not None:
-                return redirect
             return self.serve(request, storage, filename)
         except (FileNotFoundError, SuspiciousFileOperation):
             return not_found()
@@ -266,13 +278,34 @@ class DownloadView:
             cache_control=self.get_cache_control(storage),
         )
 
+    def checked_meta(self, metadata: FileMetadata, name: str, downloaded: Any = None) -> http.FileMeta:
+        """The file's HTTP metadata, once its access mark allows this route; else ``FileNotFoundError``
+        (the same 404 as a missing file, so a refusal tells nothing), closing ``downloaded`` first."""
+        reason = refused_reason(self.route, metadata)
+        if reason is not None:
+            if downloaded is not None:
+                downloaded.response.close()
+            logger.warning("django-backblaze-b2: refused %r through the %s route: %s", metadata.key, self.route, reason)
+            raise FileNotFoundError(name)
+        return file_meta(metadata, name)
+
     def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
+        """Checks the file's access mark, then redirects (``proxy_redirect_expiry``), hands the body to
+        the web server (``proxy_offload``) or streams."""
+        seconds = storage.options.proxy_redirect_expiry
+        if seconds is not None:
+            # A fresh HEAD, not the memo: the link must be for the version whose mark was checked.
+            self.checked_meta(storage.get_file_metadata(name), name)
+            return redirect_to(storage.expiring_url(name, seconds, scope="file"))
+
+        if storage.options.proxy_offload is not None and request.method == "GET":
+            return self.offload(request, storage, name, storage.options.proxy_offload)
         conditional = any(header in request.headers for header in CONDITIONAL_HEADERS)
         ranged = request.method == "GET" and "Range" in request.headers
         if request.method == "GET" and not conditional and not ranged:
             # The common case: one download, whose headers carry the metadata.
             downloaded = storage.download(name)
-            meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
+            meta = self.checked_meta(FileMetadata.from_version(downloaded.download_version), name, downloaded)
             return self.respond(request, self.decide(request, storage, meta), downloaded, name)
 
         from_start = request.headers.get("Range", "").replace(" ", "").lower().startswith("bytes=0-")
@@ -280,7 +313,7 @@ class DownloadView:
             # A player's first request, "bytes=0-": one whole-file download gives the size and the body
             # (streamed only up to the range's end), where a HEAD and a ranged download would cost two.
             downloaded = storage.download(name)
-            meta = file_meta(FileMetadata.from_version(downloaded.download_version), name)
+            meta = self.checked_meta(FileMetadata.from_version(downloaded.download_version), name, downloaded)
             decision = self.decide(request, storage, meta)
             if decision.body_range is None or decision.body_range.start == 0:
                 return self.respond(request, decision, downloaded, name)
@@ -293,7 +326,7 @@ class DownloadView:
                 metadata = storage._metadata(name)
             else:
                 metadata = storage.get_file_metadata(name)
-            decision = self.decide(request, storage, file_meta(metadata, name))
+            decision = self.decide(request, storage, self.checked_meta(metadata, name))
             body_range = decision.body_range
             if body_range is None:
                 return self.respond(request, decision)
@@ -307,17 +340,32 @@ class DownloadView:
             downloaded.response.close()  # replaced since its metadata was learnt
         raise _StaleMetadataError(name)
 
+    def offload(self, request: HttpRequest, storage: BackblazeB2Storage, name: str, location: str) -> HttpResponseBase:
+        """Offload mode (the ``proxy_offload`` option): nginx downloads the body from B2 (see ``http.offload``).
+
+        The metadata is asked afresh: nginx fetches the newest version by name, and the headers
+        decided here must describe that version. A 304, 412 or 416 is answered here.
+        """
+        decision = self.decide(request, storage, self.checked_meta(storage.get_file_metadata(name), name))
+        if decision.body_range is None:
+            return self.respond(request, decision)
+        # A token for this exact file name only; nginx sends it to B2 and never to the browser.
+        authorizations = authorizations_for(storage._connection)
+        token = authorizations.token(storage.bucket, storage._key(name), http.OFFLOAD_TOKEN_SECONDS)
+        return http.offload_response(decision, location, storage.b2_url(name), token)
+
     def respond(
         self, request: HttpRequest, decision: http.Decision, downloaded: Any = None, name: str = ""
     ) -> HttpResponseBase:
         """A Django response for a decision, streaming ``downloaded`` (a b2sdk download) when it has a body."""
         if downloaded is not None and decision.body_range is not None and request.method == "GET":
-            return http.streaming_response(
+            return http.body_response(
                 decision,
                 downloaded.response,
                 asynchronous=isinstance(request, ASGIRequest),
                 chunk_size=self.chunk_size,
                 name=name,
+                read_ahead=self.read_ahead,
             )
         if downloaded is not None:
             downloaded.response.close()

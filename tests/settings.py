@@ -15,11 +15,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    # Above django.contrib.staticfiles, so that its collectstatic (one B2 listing per run) is the one run.
     "django_backblaze_b2",
+    "django.contrib.staticfiles",
     "tests.testapp",
     "tests.contract_app",
     "tests.mediaapp",
+    "tests.django_suite",  # Django's own tests/file_storage models are loaded into it
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
+from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from django_backblaze_b2 import BackblazeB2Storage, LoggedInStorage, StaffStorage
+from django_backblaze_b2 import BackblazeB2Storage, LoggedInStorage, PublicStorage, StaffStorage
 from django_backblaze_b2.expiring_links import (
     MAX_SECONDS,
     DownloadAuthorizations,
-    redirect_response,
     reuse_window,
     scope_prefix,
 )
@@ -48,26 +49,34 @@ def scope_of(storage: BackblazeB2Storage, url: str) -> tuple[str, int]:
     return unquote(prefix), int(seconds)  # the simulator's token spells the prefix URL-encoded
 
 
-def test_without_the_option_url_is_the_plain_b2_url(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="private-docs")
+def test_opted_out_url_is_the_plain_b2_url(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage(bucket="private-docs", expiring_private_urls=False)
     url = storage.url("report.pdf")
     assert url.endswith("/file/private-docs/report.pdf")
     assert "Authorization" not in url
     assert b2.calls[AUTHORIZE] == 0
 
 
-def test_url_carries_a_token_for_the_configured_lifetime(b2: SimulatedB2) -> None:
+def test_url_carries_a_token_for_the_one_file_and_the_configured_lifetime(b2: SimulatedB2) -> None:
     storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
     url = storage.url("invoices/2024/march.pdf")
     assert urlsplit(url).path.endswith("/file/private-docs/invoices/2024/march.pdf")
-    assert scope_of(storage, url) == ("invoices/2024/", 3600)
+    assert scope_of(storage, url) == ("invoices/2024/march.pdf", 3600)
 
 
 def test_per_call_expire_overrides_and_works_without_the_option(b2: SimulatedB2) -> None:
     storage = BackblazeB2Storage(bucket="private-docs")
-    assert scope_of(storage, storage.url("a/b.txt", expire=60)) == ("a/", 60)
-    configured = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
+    assert scope_of(storage, storage.url("a/b.txt", expire=60)) == ("a/b.txt", 60)
+    configured = BackblazeB2Storage(bucket="private-docs", url_expiry=3600, url_expiry_scope="folder")
     assert scope_of(configured, configured.url("a/b.txt", expire=120)) == ("a/", 120)
+
+
+def test_url_signs_without_asking_b2_whether_the_file_exists(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
+    storage.bucket  # noqa: B018 - the bucket lookup is not part of the budget
+    b2.calls.clear()
+    storage.url("from/our/own/rows.pdf")
+    assert b2.calls.billed == 1  # the authorization, and no HEAD
 
 
 def test_the_token_is_percent_encoded_in_the_url(b2: SimulatedB2) -> None:
@@ -114,8 +123,27 @@ def test_a_token_never_opens_files_outside_the_storage(location: str, parts: lis
     assert prefix != ""
 
 
-def test_a_page_of_100_links_costs_one_authorization(b2: SimulatedB2) -> None:
+def test_100_links_to_100_files_cost_100_authorizations(b2: SimulatedB2) -> None:
     storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
+    storage.bucket  # noqa: B018 - the bucket lookup is not part of the budget
+    b2.calls.clear()
+    urls = [storage.url(f"gallery/photo-{i}.jpg") for i in range(100)]
+    assert b2.calls[AUTHORIZE] == 100
+    assert len({token_of(url) for url in urls}) == 100
+    assert b2.calls.billed == 100  # nothing else was called either
+
+
+def test_100_links_to_one_file_cost_one_authorization(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
+    storage.bucket  # noqa: B018
+    b2.calls.clear()
+    urls = [storage.url("gallery/photo.jpg") for _ in range(100)]
+    assert b2.calls.billed == 1
+    assert len(set(urls)) == 1
+
+
+def test_a_page_of_100_links_costs_one_authorization_with_the_folder_scope(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600, url_expiry_scope="folder")
     storage.bucket  # noqa: B018 - the bucket lookup is not part of the budget
     b2.calls.clear()
     urls = [storage.url(f"gallery/photo-{i}.jpg") for i in range(100)]
@@ -131,7 +159,7 @@ def test_tokens_are_shared_by_every_storage_instance_of_the_process(b2: Simulate
 
 
 def test_one_token_per_folder_and_per_lifetime(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600, url_expiry_scope="folder")
     for folder in ("a", "b", "c"):
         for i in range(10):
             storage.url(f"{folder}/{i}.txt")
@@ -150,7 +178,7 @@ def test_location_scope_covers_the_whole_storage_with_one_token(b2: SimulatedB2)
 
 
 def test_concurrent_renders_make_one_call(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600)
+    storage = BackblazeB2Storage(bucket="private-docs", url_expiry=3600, url_expiry_scope="folder")
     storage.bucket  # noqa: B018
     barrier = threading.Barrier(8)
     tokens: set[str] = set()
@@ -262,32 +290,88 @@ def test_a_link_points_at_the_stored_file(b2: SimulatedB2) -> None:
 # -- redirect mode for the proxy routes -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("storage_class", [LoggedInStorage, StaffStorage])
-def test_redirect_response_is_a_short_lived_uncacheable_302(
-    b2: SimulatedB2, settings: object, storage_class: type[BackblazeB2Storage]
+@pytest.mark.django_db
+@pytest.mark.parametrize(("storage_class", "path"), [(LoggedInStorage, "/b2l/"), (StaffStorage, "/b2s/")])
+def test_a_redirect_is_a_short_lived_uncacheable_302_for_the_exact_file(
+    b2: SimulatedB2, settings: Any, admin_client: Client, storage_class: type[BackblazeB2Storage], path: str
 ) -> None:
-    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_redirect_expiry": 30}  # type: ignore[attr-defined]
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_redirect_expiry": 30, "url_expiry_scope": "folder"}
     storage = storage_class()
-    response = redirect_response(storage, "reports/q1.pdf")
-    assert response is not None
+    storage.save("reports/q1.pdf", ContentFile(b"%PDF"))
+    response = admin_client.get(f"{path}reports/q1.pdf")
     assert response.status_code == 302
     assert response["Cache-Control"] == "private, no-store"
     assert response["Referrer-Policy"] == "no-referrer"
     assert urlsplit(response["Location"]).path.endswith("/reports/q1.pdf")
-    assert scope_of(storage, response["Location"]) == ("reports/", 30)
+    # The file's own name, whatever url_expiry_scope says: a redirect grants what was checked.
+    assert scope_of(storage, response["Location"]) == ("reports/q1.pdf", 30)
 
 
-def test_redirect_response_is_none_when_streaming(b2: SimulatedB2) -> None:
-    assert redirect_response(LoggedInStorage(), "reports/q1.pdf") is None
+@pytest.mark.django_db
+def test_no_redirect_when_streaming(b2: SimulatedB2, admin_client: Client) -> None:
+    StaffStorage().save("reports/q1.pdf", ContentFile(b"%PDF"))
+    response = admin_client.get("/b2s/reports/q1.pdf")
+    assert response.status_code == 200
+    response.close()
     assert b2.calls[AUTHORIZE] == 0
 
 
-def test_redirects_reuse_tokens_too(b2: SimulatedB2, settings: object) -> None:
-    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_redirect_expiry": 60}  # type: ignore[attr-defined]
-    storage = StaffStorage()
-    for i in range(20):
-        redirect_response(storage, f"reports/{i}.pdf")
+@pytest.mark.django_db
+def test_redirects_to_one_file_reuse_its_token(b2: SimulatedB2, settings: Any, admin_client: Client) -> None:
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_redirect_expiry": 60}
+    StaffStorage().save("reports/q1.pdf", ContentFile(b"%PDF"))
+    for _ in range(20):
+        assert admin_client.get("/b2s/reports/q1.pdf").status_code == 302
     assert b2.calls[AUTHORIZE] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["s", "secre", "staff/s", "reports/", "reports/q", "nothing.pdf"])
+def test_no_redirect_and_no_token_for_a_name_that_is_not_a_file(
+    b2: SimulatedB2, settings: Any, client: Client, name: str
+) -> None:
+    """A redirect's token covers a name prefix: a request for a prefix of other files' names must
+    not be signed (it would open ``staff/secret.txt``, ``reports/q1.pdf``...)."""
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "proxy_redirect_expiry": 60,
+        "specific_bucket_names": {"public": None, "logged_in": None, "staff": None},
+        "specific_locations": {"staff": "staff"},
+    }
+    StaffStorage().save("secret.txt", ContentFile(b"staff only"))
+    PublicStorage().save("secret.txt", ContentFile(b"public"))
+    PublicStorage().save("reports/q1.pdf", ContentFile(b"%PDF"))
+    assert client.get(f"/b2/{name}").status_code == 404
+    assert b2.calls[AUTHORIZE] == 0
+
+
+@pytest.mark.django_db
+def test_a_redirect_never_signs_a_file_the_route_refuses(b2: SimulatedB2, settings: Any, client: Client) -> None:
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "proxy_redirect_expiry": 60,
+        "specific_bucket_names": {"public": None, "logged_in": None, "staff": None},
+    }
+    StaffStorage().save("payroll.pdf", ContentFile(b"secret"))
+    assert client.get("/b2/payroll.pdf").status_code == 404
+    assert b2.calls[AUTHORIZE] == 0
+
+
+def only_reports(request: Any, storage: Any, name: str) -> bool:
+    return not name.startswith("secret/")
+
+
+@pytest.mark.django_db
+def test_a_permission_hook_cannot_be_bypassed_by_a_shorter_name(b2: SimulatedB2, settings: Any, client: Client) -> None:
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "proxy_redirect_expiry": 60,
+        "download_permission": f"{__name__}.only_reports",
+    }
+    PublicStorage().save("secret/plans.txt", ContentFile(b"plans"))
+    assert client.get("/b2/secret/plans.txt").status_code == 302  # anonymous and refused: to the login page
+    assert client.get("/b2/secre").status_code == 404  # allowed by the hook, but no such file: nothing signed
+    assert b2.calls[AUTHORIZE] == 0
 
 
 def test_proxied_storages_keep_their_route_urls(b2: SimulatedB2, settings: object) -> None:

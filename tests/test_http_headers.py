@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from django_backblaze_b2.http import (
     DEFAULT_PUBLIC_CACHE_CONTROL,
+    PASSIVE_INLINE_TYPES,
     PRIVATE_CACHE_CONTROL,
     SANDBOX_CSP,
     FileMeta,
@@ -19,6 +20,7 @@ from django_backblaze_b2.http import (
     is_passive,
     normalize_content_type,
 )
+from django_backblaze_b2.http.headers import parse_content_type
 
 # What a header value may contain (RFC 9110 §5.5): visible ASCII, space and tab, no CR/LF/NUL.
 HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
@@ -107,7 +109,8 @@ class TestActiveContent:
         assert headers["Content-Disposition"].startswith("attachment;")
         assert headers["Content-Security-Policy"] == SANDBOX_CSP
         assert headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["Content-Type"] == content_type  # never rewritten, only neutralised
+        # Sent in the library's own canonical form, never the stored string passed through.
+        assert headers["Content-Type"] == parse_content_type(content_type)
 
     @pytest.mark.parametrize(
         "content_type",
@@ -140,8 +143,10 @@ class TestContentType:
             ("b2/x-auto", "a.jpg", "image/jpeg"),
             (None, "a.pdf", "application/pdf"),
             ("", "dir.v2/a", "application/octet-stream"),
-            ("text/html\r\nSet-Cookie: x=1", "a.txt", "text/plain"),
+            ("text/html\r\nSet-Cookie: x=1", "a.txt", "application/octet-stream"),
             ("nonsense", "a.bin", "application/octet-stream"),
+            ("image/png, text/html", "a.png", "application/octet-stream"),
+            ("IMAGE/PNG", "a", "image/png"),
         ],
     )
     def test_normalize(self, stored: str | None, name: str, expected: str) -> None:
@@ -166,3 +171,93 @@ class TestCacheControl:
         headers = decide("GET", {}, meta).headers
         assert headers["Content-Encoding"] == "gzip"
         assert headers["Content-Language"] == "fr"
+
+
+class TestStrictContentType:
+    """A stored type a browser could read as something else is never passed through (stored XSS)."""
+
+    @pytest.mark.parametrize(
+        "disguised",
+        [
+            "image/png, text/html",
+            "video/mp4, text/html",
+            "IMAGE/PNG , TEXT/HTML",
+            "image/png,text/html",
+            "image/png;,text/html",
+            'image/png; x="a,text/html"',
+            "image/png text/html",
+            "image/png\ttext/html",
+            "image/png/html",
+            'image/png; x="unterminated',
+            "image/png\x00",
+            "image/pn\u0261",
+            "text/plain\r\n\r\n<script>",
+            "/png",
+            "image/",
+        ],
+    )
+    def test_disguised_types_are_octet_stream_attachments(self, disguised: str) -> None:
+        assert parse_content_type(disguised) is None
+        headers = headers_for("photo.png", disguised)
+        assert headers["Content-Type"] == "application/octet-stream"
+        assert headers["Content-Disposition"].startswith("attachment")
+        assert headers["Content-Security-Policy"] == SANDBOX_CSP
+
+    @pytest.mark.parametrize(
+        ("value", "canonical"),
+        [
+            ("Text/Plain; Charset=UTF-8", "text/plain; charset=utf-8"),
+            ('text/csv;charset="utf-8"', "text/csv; charset=utf-8"),
+            ("text/plain; format=flowed; charset=us-ascii", "text/plain; charset=us-ascii"),
+            ("image/png; charset=utf-8", "image/png"),  # charset means nothing outside text/*
+            ("application/json; foo=bar", "application/json"),
+            ("  image/webp ; ", "image/webp"),
+        ],
+    )
+    def test_canonical_form(self, value: str, canonical: str) -> None:
+        assert parse_content_type(value) == canonical
+
+    @settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.one_of(
+            st.text(max_size=60),
+            st.lists(
+                st.sampled_from(
+                    [
+                        "image/png",
+                        "text/html",
+                        "video/mp4",
+                        "TEXT/PLAIN",
+                        "image/svg+xml",
+                        ",",
+                        ";",
+                        " ",
+                        "\t",
+                        '"',
+                        "=",
+                        "charset",
+                        "utf-8",
+                        "\r\n",
+                        "\x00",
+                        "é",
+                        "/",
+                        "x",
+                    ]
+                ),
+                max_size=8,
+            ).map("".join),
+        ),
+        st.sampled_from(["a.png", "a.html", "a.svg", "a", "a.txt"]),
+    )
+    def test_every_inline_response_has_exactly_one_passive_type(self, stored: str, name: str) -> None:
+        headers = headers_for(name, stored)
+        content_type = headers["Content-Type"]
+        assert HEADER_VALUE.fullmatch(content_type)
+        assert "," not in content_type
+        assert parse_content_type(content_type) == content_type  # the library's own canonical form
+        if headers["Content-Disposition"].startswith("inline"):
+            assert is_passive(content_type)
+            assert content_type.split(";")[0] in PASSIVE_INLINE_TYPES
+            assert "Content-Security-Policy" not in headers
+        else:
+            assert headers["Content-Disposition"].startswith("attachment")

@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile
 
 from django_backblaze_b2 import BackblazeB2Storage
 from django_backblaze_b2.encryption import EncryptionKeyError
-from django_backblaze_b2.expiring_links import redirect_response
 from django_backblaze_b2.testing.server import LocalB2Server
 from django_backblaze_b2.testing.simulator import MB
 
@@ -83,17 +82,19 @@ def test_an_expired_link_is_refused(server: LocalB2Server) -> None:
     assert expired.json()["code"] == "expired_auth_token"
 
 
-def test_a_redirect_leads_to_the_file(server: LocalB2Server) -> None:
-    storage = on_server(server, proxy_redirect_expiry=30)
+def test_a_link_opens_its_one_file_by_default(server: LocalB2Server) -> None:
+    storage = on_server(server)
     storage.save("reports/q1.pdf", ContentFile(b"%PDF q1"))
-    response = redirect_response(storage, "reports/q1.pdf")
-    assert response is not None and response.status_code == 302
-    followed = get(response["Location"])
+    storage.save("reports/q2.pdf", ContentFile(b"%PDF q2"))
+    link = storage.url("reports/q1.pdf", expire=30)
+    followed = get(link)
     assert followed.status_code == 200 and followed.content == b"%PDF q1"
+    token = link.partition("?")[2]
+    assert get(f"{storage.b2_url('reports/q2.pdf')}?{token}").status_code == 401  # the same folder: refused
 
 
 def test_one_authorization_for_a_page_of_links(server: LocalB2Server) -> None:
-    storage = on_server(server, url_expiry=3600)
+    storage = on_server(server, url_expiry=3600, url_expiry_scope="folder")
     storage.bucket  # noqa: B018
     links = [storage.url(f"gallery/{i}.jpg") for i in range(100)]
     assert server.calls["b2_get_download_authorization"] == 1

@@ -12,7 +12,7 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from django_backblaze_b2.operations.orphans import delete_orphans, find_orphans
+from django_backblaze_b2.operations.orphans import DeleteOutcome, delete_orphans, find_orphans
 from django_backblaze_b2.testing import SimulatedB2
 from tests.mediaapp.models import Archive, Document
 from tests.storage_settings import storages_setting
@@ -78,17 +78,16 @@ def test_files_of_other_storages_and_outside_the_location_are_not_candidates(med
 
 def test_a_reference_created_during_the_run_is_respected(media: SimulatedB2) -> None:
     storage = storages["default"]
-    report = find_orphans(storage, min_age=timedelta(0))
-    assert {orphan.name for orphan in report.orphans} == {"documents/orphan.pdf", "old/deep/orphan.bin"}
+    scan = find_orphans(storage, min_age=timedelta(0))
+    assert {found.file.name for found in scan} == {"documents/orphan.pdf", "old/deep/orphan.bin"}
 
     # Between listing and deleting, someone saves a row naming one of the orphans.
     Document.objects.create(file="old/deep/orphan.bin")
-    outcomes = delete_orphans(storage, report)
+    outcomes: list[DeleteOutcome] = []
+    report = delete_orphans(storage, scan, on_file=outcomes.append)
 
-    assert {(o.name, o.action) for o in outcomes} == {
-        ("documents/orphan.pdf", "deleted"),
-        ("old/deep/orphan.bin", "kept"),
-    }
+    assert [(o.name, o.action) for o in outcomes] == [("documents/orphan.pdf", "deleted")]
+    assert report.counts["deleted"] == 1
     assert storage.exists("old/deep/orphan.bin")
     assert not storage.exists("documents/orphan.pdf")
 

@@ -16,54 +16,115 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+import re
 import unicodedata
 from urllib.parse import quote
 
 SANDBOX_CSP = "sandbox; default-src 'none'"
 NOSNIFF = "nosniff"
 
-# Content types a browser displays without running anything; everything else is an attachment.
+# The only types served inline: a browser shows them without running anything from them. An
+# allowlist of exact types, not prefixes: "image/svg+xml" is a document that runs script.
 PASSIVE_INLINE_TYPES = frozenset(
     {
         "application/json",
         "application/pdf",
         "text/csv",
         "text/plain",
+        "image/apng",
+        "image/avif",
+        "image/bmp",
+        "image/gif",
+        "image/jpeg",
+        "image/png",
+        "image/tiff",
+        "image/vnd.microsoft.icon",
+        "image/webp",
+        "image/x-icon",
+        "audio/aac",
+        "audio/flac",
+        "audio/mp4",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/wav",
+        "audio/webm",
+        "audio/x-wav",
+        "video/mp4",
+        "video/ogg",
+        "video/quicktime",
+        "video/webm",
     }
 )
-PASSIVE_INLINE_PREFIXES = ("image/", "audio/", "video/")
-# Image types that are documents (they can hold script), despite the "image/" prefix.
-_ACTIVE_IMAGE_TYPES = frozenset({"image/svg+xml"})
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 # What b2sdk and B2 store when the uploader asked B2 to guess the type.
 _UNSET_CONTENT_TYPES = frozenset({"", "b2/x-auto"})
 
+# RFC 9110 §5.6.2 token and §8.3.1 media-type, anchored: one type/subtype, then ";"-separated
+# parameters. A comma, a second type, a stray quote or a control character makes the whole value
+# unparseable, because browsers disagree on how to read such values (Chrome takes the last type
+# of "image/png, text/html").
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_QUOTED = r'"[\x20\x21\x23-\x5b\x5d-\x7e\t]*"'  # qdtext only: no quoted-pair, to stay strict
+_PARAMETER = rf"[ \t]*;[ \t]*({_TCHARS})=({_TCHARS}|{_QUOTED})"
+_MEDIA_TYPE = re.compile(rf"({_TCHARS})/({_TCHARS})((?:{_PARAMETER})*)[ \t]*;?")
+_PARAMETERS = re.compile(_PARAMETER)
+
+
+def parse_content_type(value: str | None) -> str | None:
+    """The canonical form of a strictly valid Content-Type, or None when it does not parse.
+
+    ``"Text/Plain; Charset=UTF-8"`` gives ``"text/plain; charset=utf-8"``; parameters other than a
+    ``text/*`` type's ``charset`` are dropped; ``"image/png, text/html"`` gives None.
+    """
+    if not value or "," in value:
+        return None  # even inside a quoted parameter: browsers disagree on splitting at commas
+    match = _MEDIA_TYPE.fullmatch(value.strip(" \t"))
+    if match is None:
+        return None
+    kind, subtype, parameters = match[1].lower(), match[2].lower(), match[3]
+    canonical = f"{kind}/{subtype}"
+    if kind == "text":
+        for name, raw in _PARAMETERS.findall(parameters):
+            charset = raw.strip('"').lower()
+            if name.lower() == "charset" and re.fullmatch(_TCHARS, charset):
+                return f"{canonical}; charset={charset}"
+    return canonical
+
 
 def media_type(content_type: str) -> str:
-    """``"text/html"`` for ``"Text/HTML; charset=utf-8"``."""
-    return content_type.split(";", 1)[0].strip().lower()
+    """``"text/html"`` for ``"Text/HTML; charset=utf-8"``; ``""`` for a value that does not parse."""
+    parsed = parse_content_type(content_type)
+    return parsed.split(";", 1)[0] if parsed else ""
+
+
+def guess_content_type(name: str) -> str | None:
+    """The type the file name suggests (its extension), if any."""
+    guessed, _encoding = mimetypes.guess_type(posixpath.basename(name), strict=False)
+    return parse_content_type(guessed)
 
 
 def normalize_content_type(content_type: str | None, name: str) -> str:
-    """The Content-Type to send: what B2 stored, else a guess from the name, else octet-stream.
+    """The Content-Type to send for a stored file: always one the library produced.
 
-    Control characters (which would break the header) make the stored value unusable.
+    The stored type in canonical form when it parses strictly; a guess from the name when none was
+    stored (B2's ``b2/x-auto``); else ``application/octet-stream``, which is never shown inline.
     """
-    stored = (content_type or "").strip()
-    has_control = any(unicodedata.category(char) == "Cc" for char in stored)
-    if stored and not has_control and "/" in stored and media_type(stored) not in _UNSET_CONTENT_TYPES:
-        return stored
-    guessed, _encoding = mimetypes.guess_type(posixpath.basename(name), strict=False)
-    return guessed or DEFAULT_CONTENT_TYPE
+    stored = (content_type or "").strip(" \t")
+    if stored.lower() in _UNSET_CONTENT_TYPES:
+        return guess_content_type(name) or DEFAULT_CONTENT_TYPE
+    return parse_content_type(stored) or DEFAULT_CONTENT_TYPE
+
+
+def normalize_upload_content_type(content_type: str | None, name: str) -> str | None:
+    """The type to store with an upload: the given one when it parses strictly, else a guess from
+    the name, else None (B2 stores ``b2/x-auto`` and the views guess again when serving)."""
+    return parse_content_type(content_type) or guess_content_type(name)
 
 
 def is_passive(content_type: str) -> bool:
-    """Whether a browser showing this type inline cannot run anything from it."""
-    kind = media_type(content_type)
-    if kind in _ACTIVE_IMAGE_TYPES or kind.endswith("+xml"):
-        return False
-    return kind in PASSIVE_INLINE_TYPES or kind.startswith(PASSIVE_INLINE_PREFIXES)
+    """Whether a browser showing this type inline cannot run anything from it (:data:`PASSIVE_INLINE_TYPES`)."""
+    return media_type(content_type) in PASSIVE_INLINE_TYPES
 
 
 def _ascii_fallback(filename: str) -> str:

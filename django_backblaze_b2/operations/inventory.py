@@ -1,22 +1,25 @@
-"""What a storage holds, as much as can be known without reading the bytes.
+"""What a storage holds, streamed in name order, as much as can be known without reading the bytes.
 
-For a B2 storage one listing (a class C call per 10,000 files) gives every file's size, SHA-1,
-content type, file info and upload time; looking a name up afterwards costs nothing. Any other
-Django storage is asked per file, and its SHA-1 is computed by reading the file when needed.
+A B2 storage is listed (:mod:`django_backblaze_b2.bulk`: a class C call per 1000 files), which gives
+every file's size, SHA-1, content type, file info and upload time. Any other Django storage is
+walked folder by folder and asked per file, and its SHA-1 is computed by reading the file when needed.
+
+Both stream: nothing here holds more than a page of a listing (or one folder of a walk), so memory
+stays flat however many files there are. Names come in B2's order, by UTF-8 bytes, which is the
+order of Python's ``str`` comparison; :class:`Cursor` looks names up in a stream as a merge does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.files.storage import Storage
 
-from .. import names
+from .. import bulk, names
 from ..metadata import FileMetadata
 from ..storage import BackblazeB2Storage
 
@@ -36,6 +39,7 @@ class StoredFile:
     content_type: str | None = None
     file_info: Mapping[str, str] = field(default_factory=dict)
     uploaded_at: datetime | None = None
+    metadata: FileMetadata | None = None  # what B2 stores about it, for a B2 storage
 
     @property
     def copy_of(self) -> str | None:
@@ -51,6 +55,7 @@ class StoredFile:
             content_type=metadata.content_type,
             file_info=metadata.file_info,
             uploaded_at=metadata.uploaded_at,
+            metadata=metadata,
         )
 
 
@@ -61,18 +66,34 @@ class Inventory:
         self.storage = storage
         self.folder = folder.strip("/")
 
-    def names(self) -> Iterator[str]:
-        """Every file name under the folder, sorted."""
-        yield from sorted(self._walk(self.folder))
+    def files(self) -> Iterator[StoredFile]:
+        """Every file under the folder, sorted by name."""
+        for name in self._walk(self.folder):
+            stored = self.get(name)
+            if stored is not None:
+                yield stored
 
     def _walk(self, path: str) -> Iterator[str]:
+        """Names in sorted order, one folder listing at a time.
+
+        Within a folder, a subfolder ``d`` sorts as ``"d/"``: every name inside it compares with
+        the folder's other entries as ``"d/"`` does, so yielding its names at that place keeps the
+        whole walk in order.
+        """
         if path and not self.storage.exists(path):
             return
         directories, files = self.storage.listdir(path)
-        for file_name in files:
-            yield f"{path}/{file_name}" if path else file_name
-        for directory in directories:
-            yield from self._walk(f"{path}/{directory}" if path else directory)
+        entries = [(file_name, False) for file_name in files] + [(f"{d}/", True) for d in directories]
+        for entry, is_folder in sorted(entries):
+            full = f"{path}/{entry}" if path else entry
+            if is_folder:
+                yield from self._walk(full.rstrip("/"))
+            else:
+                yield full
+
+    def finder(self) -> Callable[[str], StoredFile | None]:
+        """A lookup for names asked in ascending order (here: one question per name)."""
+        return self.get
 
     def get(self, name: str) -> StoredFile | None:
         if not self.storage.exists(name):
@@ -90,50 +111,57 @@ class Inventory:
                 digest.update(chunk)
         return digest.hexdigest()
 
-    def forget(self, name: str) -> None:
-        """Called after writing ``name``; nothing is remembered here."""
-
 
 class B2Inventory(Inventory):
-    """A B2 storage's files from one listing, taken when first needed."""
+    """A B2 storage's files, streamed from one listing."""
 
     storage: BackblazeB2Storage
 
     def __init__(self, storage: BackblazeB2Storage, folder: str = "") -> None:
         super().__init__(storage, folder)
-        self._files: dict[str, StoredFile] | None = None
-        self._lock = threading.Lock()  # copy workers ask at once: list once
 
-    @property
-    def files(self) -> dict[str, StoredFile]:
-        with self._lock:
-            return self._listed()
+    def files(self) -> Iterator[StoredFile]:
+        location = self.storage.options.location
+        for metadata in bulk.latest(self.storage, self.folder):
+            yield StoredFile.from_b2(names.from_key(location, metadata.key), metadata)
 
-    def _listed(self) -> dict[str, StoredFile]:
-        if self._files is None:
-            location = self.storage.options.location
-            prefix = names.folder_prefix(location, self.folder)
-            listed = {}
-            for version, _folder in self.storage.bucket.ls(prefix, recursive=True):
-                name = names.from_key(location, version.file_name)
-                listed[name] = StoredFile.from_b2(name, FileMetadata.from_version(version))
-            self._files = listed
-        return self._files
-
-    def names(self) -> Iterator[str]:
-        yield from sorted(self.files)
+    def finder(self) -> Callable[[str], StoredFile | None]:
+        """One listing, walked alongside the names asked: ceil(n/1000) calls however many are asked."""
+        return Cursor(self.files()).find
 
     def get(self, name: str) -> StoredFile | None:
-        return self.files.get(name)
+        """One HEAD; for many names, :meth:`finder`."""
+        try:
+            return StoredFile.from_b2(name, self.storage.get_file_metadata(name))
+        except FileNotFoundError:
+            return None
 
     def sha1(self, stored: StoredFile) -> str | None:
         # Reading a B2 file to hash it costs a download: without a stored SHA-1, it is unknown.
         return stored.sha1
 
-    def forget(self, name: str) -> None:
-        with self._lock:
-            if self._files is not None:
-                self._files.pop(name, None)
+
+class Cursor:
+    """Finds names in a sorted stream of files, the names asked in ascending order (a merge join)."""
+
+    def __init__(self, files: Iterator[StoredFile]) -> None:
+        self._files = files
+        self._head: StoredFile | None = None
+        self._started = False
+        self._last_asked: str | None = None
+
+    def find(self, name: str) -> StoredFile | None:
+        if self._last_asked is not None and name < self._last_asked:
+            raise ValueError(f"names must be asked in sorted order: {name!r} came after {self._last_asked!r}")
+        self._last_asked = name
+        if not self._started:
+            self._started = True
+            self._head = next(self._files, None)
+        while self._head is not None and self._head.name < name:
+            self._head = next(self._files, None)
+        if self._head is not None and self._head.name == name:
+            return self._head
+        return None
 
 
 def inventory_of(storage: Storage, folder: str = "") -> Inventory:

@@ -1,13 +1,22 @@
-"""Which files the database refers to: the ``FileField``s (and ``ImageField``s) that use a storage."""
+"""Which files the database refers to: the ``FileField``s (and ``ImageField``s) that use a storage.
+
+:meth:`References.sorted_names` streams the names in B2's order (UTF-8 bytes), so a bulk command
+can merge them with a listing instead of holding either: the database sorts them under a binary
+collation, and the stream checks the order it gets.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.files.storage import Storage
-from django.db import models
+from django.db import connections, models
+from django.db.models import F
+from django.db.models.expressions import BaseExpression
+from django.db.models.functions import Collate
 
 from ..storage import BackblazeB2Storage
 
@@ -65,20 +74,78 @@ class References:
         return cls(tuple(ref for ref in file_fields() if any(same_storage(ref.field.storage, s) for s in storages)))
 
     def names(self) -> set[str]:
-        """Every non-empty name any row holds (read through the base manager: no default filtering)."""
-        found: set[str] = set()
-        for ref in self.fields:
-            values = (
-                ref.model._base_manager.exclude(**{ref.field.attname: ""})
-                .exclude(**{f"{ref.field.attname}__isnull": True})
-                .values_list(ref.field.attname, flat=True)
-            )
-            found.update(str(value) for value in values.iterator(chunk_size=2000))
-        return found
+        """Every non-empty name any row holds, in a set (for a few; :meth:`sorted_names` for many)."""
+        return set(self.sorted_names())
+
+    def sorted_names(self, folder: str = "") -> Iterator[str]:
+        """Every non-empty name any row holds (under ``folder``), once each, in B2's order; streamed."""
+        streams = [_in_byte_order(ref, _ordered_names(ref, folder)) for ref in self.fields]
+        previous = None
+        for name in heapq.merge(*streams):
+            if name != previous:
+                yield name
+                previous = name
+
+    def count(self, folder: str = "") -> int:
+        """How many names :meth:`sorted_names` gives (one query per field; a name in two fields counts twice)."""
+        return sum(_rows_naming_files(ref, folder).values(ref.field.attname).distinct().count() for ref in self.fields)
 
     def is_referenced(self, name: str) -> bool:
         """Asks the database now, so a row saved a moment ago counts."""
-        return any(ref.model._base_manager.filter(**{ref.field.attname: name}).exists() for ref in self.fields)
+        return bool(self.referenced_among([name]))
+
+    def referenced_among(self, candidates: Iterable[str]) -> set[str]:
+        """Which of ``candidates`` a row names now: one query per field for the whole batch."""
+        batch = list(candidates)
+        found: set[str] = set()
+        if not batch:
+            return found
+        for ref in self.fields:
+            rows = ref.model._base_manager.filter(**{f"{ref.field.attname}__in": batch})
+            found.update(str(value) for value in rows.values_list(ref.field.attname, flat=True))
+        return found
 
     def describe(self) -> str:
         return ", ".join(str(ref) for ref in self.fields) or "no file fields"
+
+
+def _rows_naming_files(ref: FileFieldRef, folder: str) -> models.QuerySet[models.Model]:
+    # Through the base manager: a default manager's filtering must not hide a reference.
+    rows: models.QuerySet[models.Model] = ref.model._base_manager.exclude(**{ref.field.attname: ""}).exclude(
+        **{f"{ref.field.attname}__isnull": True}
+    )
+    if folder:
+        rows = rows.filter(**{f"{ref.field.attname}__startswith": f"{folder.strip('/')}/"})
+    return rows
+
+
+#: Collations that compare text by its UTF-8 bytes (SQLite's default, BINARY, already does).
+BINARY_COLLATIONS = {"postgresql": "C", "mysql": "utf8mb4_bin"}
+
+
+def _ordered_names(ref: FileFieldRef, folder: str) -> Iterator[str]:
+    rows = _rows_naming_files(ref, folder)
+    collation = BINARY_COLLATIONS.get(connections[rows.db].vendor)
+    order: BaseExpression | F = F(ref.field.attname)
+    if collation is not None:
+        order = Collate(F(ref.field.attname), collation)
+    values = rows.order_by(order.asc()).values_list(ref.field.attname, flat=True)
+    prefix = f"{folder.strip('/')}/" if folder else ""
+    for value in values.iterator(chunk_size=2000):
+        # startswith may ignore case (SQLite's LIKE does): the prefix is checked here too.
+        if str(value).startswith(prefix):
+            yield str(value)
+
+
+def _in_byte_order(ref: FileFieldRef, stream: Iterator[str]) -> Iterator[str]:
+    """``stream`` as is, or an error at the first name out of B2's order (a merge would misjudge it)."""
+    previous = None
+    for name in stream:
+        if previous is not None and name < previous:
+            raise RuntimeError(
+                f"The database returned {ref}'s names out of byte order ({name!r} after {previous!r}), "
+                "so they cannot be merged with a B2 listing. Its collation compares text otherwise: "
+                "please report the database you use."
+            )
+        previous = name
+        yield name

@@ -31,6 +31,7 @@ from typing import Any
 
 from b2sdk.v2 import B2Api, B2HttpApiConfig, Bucket, InMemoryAccountInfo
 
+from ..client import forget_clients, register_simulator
 from .simulator import MB, CallLog, RealisticRawSimulator, transaction_class
 
 __all__ = ["MB", "CallLog", "SimulatedB2", "current_simulator", "simulated_b2", "transaction_class"]
@@ -62,6 +63,14 @@ class SimulatedB2:
     def in_process(self) -> bool:
         return self.server is None
 
+    def api_config(self) -> B2HttpApiConfig:
+        """How a ``B2Api`` reaches this simulated B2: its raw API in process, else HTTP to the server."""
+        return B2HttpApiConfig() if self.server is not None else B2HttpApiConfig(_raw_api_class=RealisticRawSimulator)
+
+    def attach(self, api: B2Api) -> None:
+        if self.server is None:
+            api.session.raw_api = self.raw
+
     @property
     def calls(self) -> CallLog:
         return self.raw.call_log if self.server is None else self.server.calls  # type: ignore[no-any-return]
@@ -84,12 +93,8 @@ class SimulatedB2:
 
     def api(self) -> B2Api:
         """A separate, authorized ``B2Api`` on this simulated B2 (for test set-up and inspection)."""
-        info = InMemoryAccountInfo()
-        if self.server is not None:
-            api = B2Api(info)
-        else:
-            api = B2Api(info, api_config=B2HttpApiConfig(_raw_api_class=RealisticRawSimulator))
-            api.session.raw_api = self.raw
+        api = B2Api(InMemoryAccountInfo(), api_config=self.api_config())
+        self.attach(api)
         api.authorize_account(self.realm, self.key_id, self.key)
         return api
 
@@ -142,17 +147,18 @@ def simulated_b2(*, recommended_part_size: int = 100 * MB, served: bool = False)
 
     ``served=True`` puts it behind a local B2 server thread, so the storages talk HTTP to it.
     """
-    from ..connection import forget_connections
-
     global _current
     fresh = SimulatedB2(recommended_part_size=recommended_part_size, served=served)
     with _lock:
         previous, _current = _current, fresh
-    forget_connections()
+    forget_clients()
     try:
         yield fresh
     finally:
         with _lock:
             _current = previous
-        forget_connections()
+        forget_clients()
         fresh.close()
+
+
+register_simulator(current_simulator)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from b2sdk.v2 import BucketSimulator, RawSimulator
-from b2sdk.v2.exception import FileNotPresent
+from b2sdk.v2.exception import BadRequest, FileNotPresent
 
 MB = 1_000_000
 
@@ -200,6 +200,26 @@ class RealisticBucketSimulator(BucketSimulator):  # type: ignore[misc]
                     break
                 return file_sim.as_download_headers(account_auth_token_or_none=account_auth_token)
         raise FileNotPresent(file_id_or_name=file_name, bucket_name=self.bucket_name)
+
+    # Real B2 answers 400 for parts, a finish or a cancel of a large file that is no longer open
+    # (finished, cancelled or unknown); the simulator raises KeyError, or finishes it again.
+    def _open_large_file(self, file_id: str) -> Any:
+        file_sim = self.file_id_to_file.get(file_id)
+        if file_sim is None or file_sim.action != "start":
+            raise BadRequest(f"No active upload for: {file_id}", "bad_request")
+        return file_sim
+
+    def list_parts(self, file_id: str, start_part_number: int, max_part_count: int) -> Any:
+        self._open_large_file(file_id)
+        return super().list_parts(file_id, start_part_number, max_part_count)
+
+    def finish_large_file(self, account_auth_token: str, file_id: str, part_sha1_array: Any) -> Any:
+        self._open_large_file(file_id)
+        return super().finish_large_file(account_auth_token, file_id, part_sha1_array)
+
+    def cancel_large_file(self, file_id: str) -> Any:
+        self._open_large_file(file_id)
+        return super().cancel_large_file(file_id)
 
 
 class RealisticRawSimulator(RawSimulator):  # type: ignore[misc]

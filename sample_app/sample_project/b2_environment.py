@@ -19,10 +19,14 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_backblaze_b2.direct_uploads.bucket_rules import cors_rule, lifecycle_rule
+
 PRODUCTION_REALM = "production"
 DEFAULT_PREFIX = "sample"
 # The local B2 server's default master key.
 LOCAL_SERVER_KEY = ("dev-key-id", "dev-application-key")
+# Where the sample's pages come from (runserver on any port): B2 lets them upload direct-upload parts.
+SAMPLE_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*")
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,13 @@ def from_environment(environ: Mapping[str, str]) -> B2Environment:
     config: dict[str, Any] = {
         "bucket": buckets["private"],
         "specific_bucket_names": {route: buckets[route] for route in ("public", "logged_in", "staff")},
-        # Private buckets, so that every file goes through the route that checks who may see it.
-        "non_existent_bucket_details": {"bucket_type": "allPrivate"},
+        # Private buckets, so that every file goes through the route that checks who may see it; pages of
+        # the local sample may upload parts straight to them, and abandoned uploads are cancelled after a day.
+        "non_existent_bucket_details": {
+            "bucket_type": "allPrivate",
+            "cors_rules": [cors_rule(SAMPLE_ORIGINS)],
+            "lifecycle_rules": [lifecycle_rule()],
+        },
     }
     if simulated:
         config["simulator"] = True

@@ -32,10 +32,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Above django.contrib.staticfiles: its collectstatic answers from one B2 listing per 1000 files.
+    "django_backblaze_b2",
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks.backends.database",
-    "django_backblaze_b2",
     "showcase",
 ]
 MIDDLEWARE = [
@@ -89,8 +90,14 @@ LOGOUT_REDIRECT_URL = "home"
 # Uploads above this go to a temporary file on disk, which the library uploads from disk in parts.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-B2 = from_environment(os.environ)
-BACKBLAZE_CONFIG = B2.backblaze_config
+# Lowercase, so not a setting: Django's error pages list every setting and mask only dict entries
+# whose names look secret (BACKBLAZE_CONFIG["application_key"]), not the fields of an object.
+_b2 = from_environment(os.environ)
+BACKBLAZE_CONFIG = _b2.backblaze_config
+if _b2.simulated:
+    INSTALLED_APPS.append("django_backblaze_b2.testing")  # the in-process simulated B2
+# b2sdk's frames hold the application key and the SSE-C key: keep them off error pages and mails.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "django_backblaze_b2.debug.B2ExceptionReporterFilter"
 
 # Tasks: run at once in the process that asks ("immediate", the default), or queued in the database
 # and run by `python manage.py db_worker` ("database").
@@ -103,7 +110,7 @@ if SAMPLE_TASKS not in TASK_BACKENDS:
     raise ImproperlyConfigured(f"SAMPLE_TASKS must be one of {', '.join(TASK_BACKENDS)}, not {SAMPLE_TASKS!r}.")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[SAMPLE_TASKS]}}
 
-SAMPLE_EXPORTS_BUCKET = B2.exports_bucket
+SAMPLE_EXPORTS_BUCKET = _b2.exports_bucket
 SAMPLE_EXPORT_LIFETIME = timedelta(days=7)
 
 LOGGING = {

@@ -7,4 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The library's proxy routes: /b2/ (anyone), /b2l/ (logged-in users), /b2s/ (staff).
     path("", include("django_backblaze_b2.urls")),
+    # Direct browser-to-B2 uploads (the large-uploads page and the admin's LargeUpload form).
+    path("b2-uploads/", include("django_backblaze_b2.direct_uploads.urls")),
 ]

@@ -74,3 +74,9 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"export of {self.owner} ({self.get_status_display()})"
+
+
+class LargeUpload(StoredFile):
+    """Uploaded from the browser straight to B2 in parts (the page /large-uploads/, docs/direct-uploads.md)."""
+
+    file = models.FileField(storage=BackblazeB2Storage, upload_to="large/", max_length=500)

@@ -18,8 +18,8 @@ from django_tasks import task_backends
 from . import exports
 from .conf import b2_description
 from .demo import DEMO_USERS
-from .forms import UploadForm
-from .models import DataExport, PrivateDocument
+from .forms import LargeUploadForm, UploadForm
+from .models import DataExport, LargeUpload, PrivateDocument
 from .shelves import SHELVES, shelf
 
 
@@ -60,6 +60,23 @@ def shelf_page(request: HttpRequest, slug: str) -> HttpResponse:
     videos = [] if current.owner_only else [stored for stored in files if stored.is_video]
     context = {"shelf": current, "shelves": SHELVES, "files": files, "videos": videos, "form": form}
     return render(request, "showcase/shelf.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def large_uploads(request: HttpRequest) -> HttpResponse:
+    """Files of any size, sent by the browser straight to B2 in parallel parts (direct uploads)."""
+    form = LargeUploadForm(request=request)
+    if request.method == "POST":
+        form = LargeUploadForm(request.POST, request.FILES, request=request)
+        if form.is_valid():
+            upload = form.save(commit=False)
+            upload.uploaded_by = request.user
+            upload.save()
+            messages.success(request, f"Saved {upload.file.name} ({upload.file.size} bytes).")
+            return redirect("large-uploads")
+    uploads = LargeUpload.objects.filter(uploaded_by=request.user)[:50]
+    return render(request, "showcase/large_uploads.html", {"form": form, "uploads": uploads})
 
 
 @require_GET

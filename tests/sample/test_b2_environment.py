@@ -54,3 +54,37 @@ def test_half_a_key_is_refused_without_showing_it(present: str) -> None:
 def test_backblaze_b2_needs_a_bucket_prefix_of_ones_own() -> None:
     with pytest.raises(ImproperlyConfigured, match="B2_BUCKET_PREFIX"):
         from_environment({"B2_APPLICATION_KEY_ID": "kid", "B2_APPLICATION_KEY": "k"})
+
+
+def test_the_debug_error_page_never_shows_the_application_key() -> None:
+    """``curl -H 'Host: evil.example' http://127.0.0.1:8000/`` with DEBUG on: Django's 400 page lists
+    the settings; the sample keeps its key only where Django masks it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    key = "K005-sample-application-key-kept-secret"
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "response = Client(HTTP_HOST='evil.example').get('/')\n"
+        "print(response.status_code)\n"
+        "print(response.content.decode())\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sample_project.settings",
+        "DJANGO_DEBUG": "1",
+        "B2_APPLICATION_KEY_ID": "005-sample-key-id",
+        "B2_APPLICATION_KEY": key,
+        "B2_REALM": "http://127.0.0.1:9",  # never reached: the page is about the Host header
+    }
+    sample_app = Path(__file__).resolve().parents[2] / "sample_app"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=sample_app, env=env, capture_output=True, text=True, timeout=120
+    )
+    status, _, page = done.stdout.partition("\n")
+    assert status == "400", done.stderr
+    assert "DisallowedHost" in page and "BACKBLAZE_CONFIG" in page  # the settings are on the page
+    assert key not in page

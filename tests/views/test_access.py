@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.http import HttpRequest
 from django.test import Client
 
-from django_backblaze_b2 import checks
+from django_backblaze_b2 import access, checks, routes
 from django_backblaze_b2.storage import BackblazeB2Storage
 
 from .conftest import LoggedInStorage, PublicStorage, Put, StaffStorage, body
@@ -166,63 +169,100 @@ WITHOUT_MODELS = [
 
 
 class TestSharedBucket:
-    """7.0.0's default: all three routes read one bucket with no location."""
+    """7.0.0's default: all three routes read one bucket with no location. Each file's access mark,
+    not a guess at which storages are in use, keeps staff files off the less privileged routes."""
 
     @pytest.fixture(autouse=True)
     def shared_bucket(self, settings: Any) -> None:
         settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, **SHARED}
 
-    def test_check_errors(self, settings: Any) -> None:
-        settings.STORAGES = STORAGES_IN_USE
-        messages = checks.check_route_separation()
-        assert [m.id for m in messages] == [
-            "django_backblaze_b2.E001",  # public reaches logged-in files
-            "django_backblaze_b2.E001",  # public reaches staff files
-            "django_backblaze_b2.E002",  # logged-in reaches staff files
-        ]
-        assert "StaffStorage files" in messages[1].msg and "anyone" in messages[1].msg
-        assert "specific_locations" in (messages[1].hint or "")
-        with pytest.raises(SystemCheckError):
-            call_command("check")
-
-    def test_no_error_when_private_storages_are_unused(self, settings: Any) -> None:
-        settings.INSTALLED_APPS = WITHOUT_MODELS  # no model with a FileField on a proxied storage
-        settings.STORAGES = {k: v for k, v in STORAGES_IN_USE.items() if k in ("default", "staticfiles")}
-        assert checks.check_route_separation() == []
-
-    def test_model_fields_count_as_use(self, settings: Any) -> None:
-        from django.db import models
-
-        class StaffOnlyReport(models.Model):
-            file = models.FileField(storage=StaffStorage())
-
-            class Meta:
-                app_label = "testapp"
-
-            def __str__(self) -> str:
-                return self.file.name or ""
-
-        from django.apps import apps
-
-        try:
-            settings.INSTALLED_APPS = [*WITHOUT_MODELS, "tests.testapp"]
-            settings.STORAGES = {k: v for k, v in STORAGES_IN_USE.items() if k in ("default", "staticfiles")}
-            assert [m.id for m in checks.check_route_separation()] == [
-                "django_backblaze_b2.E001",
-                "django_backblaze_b2.E002",
-            ]
-        finally:
-            del apps.all_models["testapp"]["staffonlyreport"]
-            apps.clear_cache()
-
-    def test_public_route_refuses_their_files(
-        self, client: Client, admin_client: Client, put: Put, settings: Any
+    def test_staff_files_saved_from_code_stay_off_the_public_route(
+        self, client: Client, user: User, admin_client: Client, put: Put, settings: Any
     ) -> None:
-        settings.STORAGES = STORAGES_IN_USE
+        # StaffStorage used only from code (a view, a task): not in STORAGES, no model field.
+        settings.INSTALLED_APPS = WITHOUT_MODELS
+        settings.STORAGES = {k: v for k, v in STORAGES_IN_USE.items() if k in ("default", "staticfiles")}
         put("payroll.pdf", b"secret", StaffStorage)
         assert client.get("/b2/payroll.pdf").status_code == 404
-        assert admin_client.get("/b2l/payroll.pdf").status_code == 404
+        assert client.head("/b2/payroll.pdf").status_code == 404
+        assert client.get("/b2/payroll.pdf", HTTP_RANGE="bytes=0-").status_code == 404
+        assert client.get("/b2/payroll.pdf", HTTP_RANGE="bytes=2-3").status_code == 404
+        assert client.get("/b2/payroll.pdf", HTTP_IF_NONE_MATCH='"x"').status_code == 404
+        client.force_login(user)
+        assert client.get("/b2l/payroll.pdf").status_code == 404
         assert body(admin_client.get("/b2s/payroll.pdf")) == b"secret"
+
+    def test_refusal_looks_like_a_missing_file(self, client: Client, put: Put) -> None:
+        put("payroll.pdf", b"secret", StaffStorage)
+        refused, missing = client.get("/b2/payroll.pdf"), client.get("/b2/nothing.pdf")
+        assert (refused.status_code, refused.content) == (missing.status_code, missing.content)
+
+    def test_each_route_serves_its_own_files(self, client: Client, user: User, put: Put) -> None:
+        put("logo.png", b"png", PublicStorage)
+        put("cv.pdf", b"cv", LoggedInStorage)
+        assert body(client.get("/b2/logo.png")) == b"png"
+        assert client.get("/b2/cv.pdf").status_code == 404
+        client.force_login(user)
+        assert body(client.get("/b2l/cv.pdf")) == b"cv"
+        assert body(client.get("/b2l/logo.png")) == b"png"  # less privileged files: harmless
+
+    def test_overwriting_a_public_file_from_staff_takes_it_off_the_public_route(self, client: Client, put: Put) -> None:
+        put("minutes.txt", b"draft", PublicStorage)
+        assert body(client.get("/b2/minutes.txt")) == b"draft"
+        StaffStorage(allow_file_overwrites=True).save("minutes.txt", ContentFile(b"board only"))
+        assert client.get("/b2/minutes.txt").status_code == 404
+
+    def test_a_file_written_through_open_wb_is_marked(self, client: Client, admin_client: Client) -> None:
+        with StaffStorage().open("notes.txt", "wb") as file:
+            file.write(b"staff notes")
+        assert client.get("/b2/notes.txt").status_code == 404
+        assert body(admin_client.get("/b2s/notes.txt")) == b"staff notes"
+
+    def test_a_copy_takes_the_mark_of_its_storage(self, client: Client, admin_client: Client, put: Put) -> None:
+        put("plan.pdf", b"plan", StaffStorage)
+        PublicStorage().copy("plan.pdf", "plan-public.pdf")
+        StaffStorage().copy("plan.pdf", "plan-copy.pdf")
+        assert body(client.get("/b2/plan-public.pdf")) == b"plan"
+        assert client.get("/b2/plan-copy.pdf").status_code == 404
+        assert body(admin_client.get("/b2s/plan-copy.pdf")) == b"plan"
+
+    def test_an_override_of_get_upload_options_cannot_forge_or_drop_the_mark(self, client: Client, put: Put) -> None:
+        put("forged.txt", b"x", StaffStorage, file_info={access.MARK_KEY: "public"})
+        put("dropped.txt", b"x", StaffStorage, file_info={})
+        assert client.get("/b2/forged.txt").status_code == 404
+        assert client.get("/b2/dropped.txt").status_code == 404
+
+    def test_an_unknown_mark_counts_as_staff(self, client: Client, admin_client: Client, put: Put) -> None:
+        put("odd.txt", b"x", BackblazeB2Storage, file_info={access.MARK_KEY: "everyone"})
+        assert client.get("/b2/odd.txt").status_code == 404
+        assert body(admin_client.get("/b2s/odd.txt")) == b"x"
+
+    def test_unmarked_files_are_refused_where_a_privileged_storage_shares_the_place(
+        self, client: Client, admin_client: Client, put: Put
+    ) -> None:
+        put("old.pdf", b"7.0.0", BackblazeB2Storage)  # as 7.0.0 or a plain storage wrote it
+        assert client.get("/b2/old.pdf").status_code == 404
+        assert body(admin_client.get("/b2s/old.pdf")) == b"7.0.0"  # nothing above staff
+
+    def test_serving_unmarked_files_is_an_explicit_choice_and_an_error(
+        self, client: Client, put: Put, settings: Any
+    ) -> None:
+        put("old.pdf", b"7.0.0", BackblazeB2Storage)
+        put("payroll.pdf", b"secret", StaffStorage)
+        assert checks.check_route_separation() == []  # nothing is exposed
+        settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "serve_unmarked_files": True}
+        assert body(client.get("/b2/old.pdf")) == b"7.0.0"
+        assert client.get("/b2/payroll.pdf").status_code == 404  # marked files: never
+        messages = checks.check_route_separation()
+        assert [m.id for m in messages] == [
+            "django_backblaze_b2.E001",  # public serves unmarked files where logged-in files live
+            "django_backblaze_b2.E001",  # ... and staff files
+            "django_backblaze_b2.E002",  # logged-in serves unmarked files where staff files live
+        ]
+        assert "Unmarked StaffStorage files" in messages[1].msg and "anyone" in messages[1].msg
+        assert "b2_mark_files" in (messages[1].hint or "")
+        with pytest.raises(SystemCheckError):
+            call_command("check")
 
     @pytest.mark.parametrize(
         "config",
@@ -233,28 +273,74 @@ class TestSharedBucket:
             {"specific_locations": {"staff": "staff", "logged_in": "members"}, "location": "public"},
         ],
     )
-    def test_fixed_by_separating(self, client: Client, put: Put, settings: Any, config: dict[str, Any]) -> None:
-        settings.STORAGES = STORAGES_IN_USE
-        settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, **config}
+    def test_separate_places_serve_unmarked_files(
+        self, client: Client, put: Put, settings: Any, config: dict[str, Any]
+    ) -> None:
+        settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, **config, "serve_unmarked_files": True}
         assert checks.check_route_separation() == []
-        put("logo.png", b"png", PublicStorage)
+        settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "serve_unmarked_files": False}
+        public = routes.scope("public")  # where the public route's files live
+        BackblazeB2Storage(bucket=public.bucket, location=public.location).save("logo.png", ContentFile(b"png"))
         assert body(client.get("/b2/logo.png")) == b"png"
 
-    def test_nested_location_refuses_only_the_nested_files(self, client: Client, put: Put, settings: Any) -> None:
-        settings.STORAGES = STORAGES_IN_USE
+    def test_nested_location_refuses_only_the_nested_unmarked_files(
+        self, client: Client, put: Put, settings: Any
+    ) -> None:
         settings.BACKBLAZE_CONFIG = {
             **settings.BACKBLAZE_CONFIG,
             "specific_locations": {"logged_in": "members", "staff": "members/staff"},
         }
-        assert [m.id for m in checks.check_route_separation()] == [
-            "django_backblaze_b2.E001",
-            "django_backblaze_b2.E001",
-            "django_backblaze_b2.E002",
-        ]
-        put("logo.png", b"png", PublicStorage)
-        put("cv.pdf", b"cv", LoggedInStorage)
+        put("logo.png", b"png", BackblazeB2Storage)
+        put("members/cv.pdf", b"cv", BackblazeB2Storage)
         assert body(client.get("/b2/logo.png")) == b"png"
         assert client.get("/b2/members/cv.pdf").status_code == 404
+
+    @pytest.fixture
+    def route_files(self) -> Iterator[type[Any]]:
+        """The test model, its fields' storages built for this test's settings (models are imported
+        before a test changes settings, and a storage takes its place from settings when built)."""
+        from tests.testapp.models import RouteFiles
+
+        fields = {name: RouteFiles._meta.get_field(name) for name in ("public", "members", "staff")}
+        built_with = {name: field.storage for name, field in fields.items()}  # type: ignore[union-attr]
+        for name, storage_class in (("public", PublicStorage), ("members", LoggedInStorage), ("staff", StaffStorage)):
+            fields[name].storage = storage_class()  # type: ignore[union-attr]
+        yield RouteFiles
+        for name, field in fields.items():
+            field.storage = built_with[name]  # type: ignore[union-attr]
+
+    def test_b2_mark_files_brings_back_upgraded_public_files(
+        self, client: Client, admin_client: Client, put: Put, route_files: Any
+    ) -> None:
+        # Files as 7.0.0 left them, unmarked, with the rows that refer to them.
+        put("logo.png", b"png", BackblazeB2Storage, content_type="image/png")
+        put("payroll.pdf", b"secret", BackblazeB2Storage)
+        put("both.txt", b"shared", BackblazeB2Storage)
+        route_files.objects.create(public="logo.png", staff="payroll.pdf")
+        route_files.objects.create(public="both.txt", staff="both.txt")
+        route_files.objects.create(public="gone.txt")
+        assert client.get("/b2/logo.png").status_code == 404
+
+        out = StringIO()
+        call_command("b2_mark_files", "--dry-run", stdout=out)
+        assert "logo.png: would mark (public)" in out.getvalue()
+        assert client.get("/b2/logo.png").status_code == 404  # a dry run changes nothing
+
+        out = StringIO()
+        call_command("b2_mark_files", stdout=out)
+        report = out.getvalue()
+        assert "1 missing" in report and "marked" in report
+        response = client.get("/b2/logo.png")
+        assert body(response) == b"png" and response["Content-Type"] == "image/png"
+        assert client.get("/b2/payroll.pdf").status_code == 404
+        assert client.get("/b2/both.txt").status_code == 404  # the most privileged field wins
+        assert body(admin_client.get("/b2s/payroll.pdf")) == b"secret"
+        # One version per file: the unmarked one is gone, so nothing unmarked can come back.
+        assert len(list(BackblazeB2Storage().bucket.list_file_versions("logo.png"))) == 1
+
+        out = StringIO()
+        call_command("b2_mark_files", stdout=out)
+        assert "would mark" not in out.getvalue() and ": marked" not in out.getvalue()  # idempotent
 
     def test_specific_locations_are_settings_only(self) -> None:
         from django.core.exceptions import ImproperlyConfigured

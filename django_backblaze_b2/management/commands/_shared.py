@@ -1,4 +1,10 @@
-"""What the b2_* commands share: finding a storage by its STORAGES alias, showing progress."""
+"""What the b2_* commands share: finding a storage by name, showing progress, B2 errors as command errors.
+
+A storage is named by its ``STORAGES`` alias, by a proxy route ("public", "logged_in", "staff":
+the storages of ``PublicStorage``, ``LoggedInStorage`` and ``StaffStorage``), or by a file field as
+``app_label.Model.field`` (the storage that field saves to), so storages that only model fields use
+need no invented alias.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,53 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from b2sdk.v2.exception import B2Error
+from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import FileField
 
+from ... import access, routes
 from ...operations.progress import Progress
 
 
-def storage_for(alias: str) -> Storage:
+def storage_for(name: str) -> Storage:
+    """The storage a command argument names: an alias, a route, or ``app_label.Model.field``."""
+    if name in settings.STORAGES:
+        try:
+            return storages[name]
+        except InvalidStorageError as error:
+            raise CommandError(f"settings.STORAGES[{name!r}]: {error}") from None
+    if name in access.ROUTES:
+        return _route_storage(name)
+    if name.count(".") == 2:
+        return _field_storage(name)
+    known = ", ".join(sorted(settings.STORAGES)) or "none"
+    raise CommandError(
+        f"No storage {name!r} in settings.STORAGES (configured: {known}). Name a STORAGES alias, a proxy route "
+        f"({', '.join(access.ROUTES)}) or a file field as app_label.Model.field."
+    )
+
+
+def _route_storage(route: str) -> Storage:
+    from ... import storages as proxied
+
+    storage: Storage = getattr(proxied, routes.CLASS_NAMES[route])()
+    return storage
+
+
+def _field_storage(label: str) -> Storage:
+    app_label, model_name, field_name = label.split(".")
     try:
-        return storages[alias]
-    except InvalidStorageError:
-        known = ", ".join(sorted(settings.STORAGES)) or "none"
-        raise CommandError(f"No storage {alias!r} in settings.STORAGES (configured: {known}).") from None
+        model = apps.get_model(app_label, model_name)
+        field = model._meta.get_field(field_name)
+    except (LookupError, FieldDoesNotExist) as error:
+        raise CommandError(f"No file field {label!r}: {error}") from None
+    if not isinstance(field, FileField):
+        raise CommandError(f"{label!r} is a {type(field).__name__}, not a FileField: it stores no files.")
+    storage: Storage = field.storage
+    return storage
 
 
 def progress_for(command: BaseCommand, total_files: int = 0) -> Progress:

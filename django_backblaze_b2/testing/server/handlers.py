@@ -73,6 +73,12 @@ class B2HTTPServer(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def server_close(self) -> None:
+        super().server_close()
+        backend = getattr(self, "backend", None)
+        if backend is not None:
+            backend.close()  # saved, and a temporary data directory removed
+
     def close_connections(self) -> None:
         """End idle keep-alive connections, so their threads finish."""
         with self._connections_lock:

@@ -1,0 +1,1 @@
+"""A model whose rows name files, for the bulk command benchmarks (:mod:`benchmarks.bulk`)."""
