@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import socket
 import sys
 import threading
@@ -21,11 +20,11 @@ from ..simulator import MB, CallLog
 from . import cors
 from .backend import B2Backend
 from .control import check_request, control_answer
+from .cors import API_PATH
 from .errors import B2ApiError, bad_request
 from .faults import Faults
 
 CHUNK_SIZE = 64 * 1024
-API_PATH = re.compile(r"^/b2api/(v\d+)/(b2_[a-z_]+)(?:/(.*))?$")
 
 
 class B2HTTPServer(ThreadingHTTPServer):
@@ -246,28 +245,9 @@ class B2RequestHandler(BaseHTTPRequestHandler):
 
     # --- CORS ---------------------------------------------------------------------------------
 
-    def _cors_operation(self) -> tuple[str, dict[str, str]] | None:
-        """The CORS operation of this request's URL and where its bucket is: ``("b2_upload_part",
-        {"file_id": ...})``; ``("", {})`` for the JSON API (any origin); None for anything else."""
-        url = urlsplit(self.path)
-        if url.path.startswith("/file/"):
-            bucket_name = unquote(url.path.removeprefix("/file/").partition("/")[0])
-            return "b2_download_file_by_name", {"bucket_name": bucket_name}
-        match = API_PATH.match(url.path)
-        if match is None:
-            return None
-        _version, api_name, rest = match.groups()
-        if api_name == "b2_download_file_by_id" and rest is None:
-            file_id = dict(parse_qsl(url.query)).get("fileId", "")
-            return api_name, {"file_id": file_id}
-        if api_name in ("b2_upload_file", "b2_upload_part") and rest:
-            owner = rest.split("/", 1)[0]
-            return api_name, {"bucket_id": owner} if api_name == "b2_upload_file" else {"file_id": owner}
-        return ("", {}) if rest is None else None
-
     def _cors_for_request(self) -> dict[str, str]:
         origin = self.headers.get("Origin")
-        target = self._cors_operation() if origin else None
+        target = cors.target(self.path) if origin else None
         if origin is None or target is None:
             return {}
         operation, where = target
@@ -280,7 +260,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
         self._drain_body()
         origin = self.headers.get("Origin")
         method = self.headers.get("Access-Control-Request-Method")
-        target = self._cors_operation()
+        target = cors.target(self.path)
         if target is None:
             raise B2ApiError(404, "not_found", f"Not found: OPTIONS {urlsplit(self.path).path}")
         if not origin or not method:
