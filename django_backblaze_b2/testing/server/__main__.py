@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         create_buckets(server, arguments.key_id, arguments.key, arguments.bucket)
     except Exception as error:
         server.server_close()
+        server.backend.close()
         print(f"Cannot create the buckets: {error}", file=sys.stderr)
         return 2
     # The loaded account is long-lived: keep the garbage collector from scanning it again and again
