@@ -9,7 +9,7 @@ DJANGO_MATRIX ?= 4.2 5.1 6.1
 PY312 ?= $(firstword $(wildcard /usr/bin/python3.12 /usr/local/bin/python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
 PORT ?= 8000
 
-.PHONY: install browser nginx run test lint typecheck pytest matrix package bench clean
+.PHONY: install browser nginx b2cli rclone run test lint typecheck pytest matrix package bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -50,14 +50,25 @@ nginx:
 		&& apt-get update -qq && apt-get install -y -qq nginx >/dev/null; } \
 		|| echo "nginx is not installed: the offload tests will be skipped (and fail under CI=true)."
 
+# The local B2 server's interop tests (tests/server/test_interop.py) drive real clients: the b2 CLI
+# from PyPI in a virtualenv of its own (it pins its own b2sdk) and Debian's rclone (where root).
+b2cli: $(BIN)/uv
+	@test -x .venv-b2cli/bin/b2 || { $(UV) venv -q -p $(PYTHON) --allow-existing .venv-b2cli \
+		&& $(UV) pip install -p .venv-b2cli/bin/python -q "b2>=5,<6"; }
+
+rclone:
+	@command -v rclone >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq rclone >/dev/null; } \
+		|| echo "rclone is not installed: its interop tests will be skipped (and fail under CI=true)."
+
 # The suite on the in-process simulated B2, then again with b2sdk's real HTTP path to a local B2 server
 # (the end-to-end tests run the sample in processes of its own: once is enough).
-pytest: install browser nginx
+pytest: install browser nginx b2cli rclone
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest -q -p no:cacheprovider --b2-server --ignore=tests/server --ignore=tests/e2e
 
 # The suite on every Django version in DJANGO_MATRIX (the main venv has the newest).
-matrix: $(BIN)/uv
+matrix: $(BIN)/uv b2cli rclone
 	set -e; for dj in $(DJANGO_MATRIX); do \
 		py=$(PYTHON); case $$dj in 6.*) py="$(PY312)";; esac; \
 		if [ -z "$$py" ]; then echo "== Django $$dj skipped: no Python 3.12 found"; continue; fi; \
@@ -83,4 +94,4 @@ bench: install
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-django* dist build .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-django* .venv-b2cli dist build .mypy_cache .pytest_cache .ruff_cache

@@ -1,4 +1,7 @@
-"""``python -m benchmarks [--full] [--sizes 64 256] [--repeat N] [--only SCENARIO ...]``: run, print, save."""
+"""``python -m benchmarks [--full] [--sizes 64 256] [--repeat N] [--only SCENARIO ...]``: run, print, save.
+
+``python -m benchmarks server ...``: the local B2 server's memory, latency and b2 CLI throughput.
+"""
 
 from __future__ import annotations
 
@@ -288,6 +291,11 @@ class Bench:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["server"]:  # the local B2 server's own figures (benchmarks/server.py)
+        from . import server
+
+        return server.main(argv[1:])
     arguments = parse_arguments(argv)
     started = time.perf_counter()
     if "reference" in arguments.contenders:

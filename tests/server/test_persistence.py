@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from b2sdk.v2 import Bucket
 
 from django_backblaze_b2.testing.server import B2Backend, LocalB2Server, ServerProcess
@@ -118,3 +119,10 @@ def test_memory_only_without_data_dir() -> None:
         make_api(first.realm, first.key_id, first.key).create_bucket("gone-bucket", "allPrivate")
     with LocalB2Server() as second:
         assert make_api(second.realm, second.key_id, second.key).list_buckets() == []
+
+
+def test_an_earlier_versions_directory_is_refused_untouched(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("{}")
+    with pytest.raises(ValueError, match="earlier version"):
+        B2Backend("http://127.0.0.1:1", "k", "s", data_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from django_backblaze_b2.testing.server import LocalB2Server, ServerProcess
+from django_backblaze_b2.testing.simulator import MB
 
 from .conftest import make_api
 
@@ -73,3 +77,33 @@ def test_cli_prints_a_machine_readable_first_line() -> None:
             child.terminate()
             child.wait(timeout=10)
         assert child.returncode == 0  # SIGTERM is a clean stop
+
+
+def peak_memory(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads peak memory from /proc (Linux)")
+def test_memory_stays_bounded_whatever_is_stored(tmp_path: Path) -> None:
+    """60 MB uploaded in parts and downloaded again: the server's peak memory grows by far less."""
+    size = 12 * 5 * MB
+    source = tmp_path / "big.bin"
+    with source.open("wb") as out:
+        for _ in range(size // MB):
+            out.write(os.urandom(MB))
+    with ServerProcess(data_dir=tmp_path / "data", recommended_part_size=5 * MB) as process:
+        assert process.process is not None
+        api = make_api(process.realm, process.key_id, process.key)
+        bucket = api.create_bucket("memory-bucket", "allPrivate")
+        bucket.upload_bytes(b"warm up", "small.txt")
+        before = peak_memory(process.process.pid)
+        bucket.upload_local_file(str(source), "big.bin")
+        assert process.calls["b2_upload_part"] == 12
+        bucket.download_file_by_name("big.bin").save_to(str(tmp_path / "back.bin"))
+        grown = peak_memory(process.process.pid) - before
+    assert (tmp_path / "back.bin").read_bytes() == source.read_bytes()
+    assert grown < 20 * MB, f"the server's peak memory grew by {grown / MB:.0f} MB for {size / MB:.0f} MB stored"

@@ -1,4 +1,5 @@
-"""A local B2 server: b2sdk's simulator behind the real B2 native HTTP API, on 127.0.0.1.
+"""A local B2 server: B2's native HTTP API on 127.0.0.1, with b2sdk's simulator objects as the
+model, file contents on disk and the state in SQLite (see docs/local-b2-server.md).
 
 ``python -m django_backblaze_b2.testing.server --port 8001`` serves it from the command line;
 :class:`LocalB2Server` (a thread) and :class:`ServerProcess` (a child process) from tests. Point b2sdk
@@ -11,7 +12,7 @@ from .backend import B2Backend
 from .errors import B2ApiError
 from .faults import FaultControl, Faults
 from .handlers import B2HTTPServer, create_server
-from .local import DEFAULT_KEY, DEFAULT_KEY_ID, LocalB2Server, RemoteFaults, ServerProcess
+from .local import DEFAULT_KEY, DEFAULT_KEY_ID, B2ServerBase, LocalB2Server, RemoteFaults, ServerProcess
 
 __all__ = [
     "DEFAULT_KEY",
@@ -19,6 +20,7 @@ __all__ = [
     "B2ApiError",
     "B2Backend",
     "B2HTTPServer",
+    "B2ServerBase",
     "FaultControl",
     "Faults",
     "LocalB2Server",

@@ -58,6 +58,7 @@ class B2Backend:
     ) -> None:
         self.realm = realm
         self.lock = threading.RLock()
+        self._closed = False
         # Without a data directory the same code runs on a temporary one, removed on close().
         self._temporary = tempfile.TemporaryDirectory(prefix="b2-server-") if data_dir is None else None
         directory = Path(self._temporary.name if self._temporary is not None else data_dir)  # type: ignore[arg-type]
@@ -99,8 +100,11 @@ class B2Backend:
             self.store.save(self.simulator, self.tokens, changes or Changes())
 
     def close(self) -> None:
-        """Save, and let go of the data directory (a temporary one is removed)."""
+        """Save, and let go of the data directory (a temporary one is removed); idempotent."""
         with self.lock:
+            if self._closed:
+                return
+            self._closed = True
             self.save()
             self.store.close()
             if self._temporary is not None:

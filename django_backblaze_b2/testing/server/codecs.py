@@ -128,6 +128,14 @@ def file_info_from_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def sanitize(value: Any) -> Any:
     """JSON-ready: sets become lists, and SSE-C secrets never leave the server."""
+    # Every answer goes through here, listings' thousands of entries too: the common types first
+    # (an isinstance check against the Mapping ABC costs ten times one against dict).
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict):
+        return {str(k): sanitize(v) for k, v in value.items() if k != "customerKey"}
+    if isinstance(value, list):
+        return [sanitize(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): sanitize(v) for k, v in value.items() if k != "customerKey"}
     if isinstance(value, list | tuple | set | frozenset):

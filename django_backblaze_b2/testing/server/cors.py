@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .errors import bad_request
 
@@ -27,6 +28,8 @@ NATIVE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "b2_upload_part": ("POST",),
 }
 S3_OPERATIONS = frozenset({"s3_delete", "s3_get", "s3_head", "s3_post", "s3_put"})
+# B2's native API paths: /b2api/VERSION/CALL, and the upload URLs /b2api/VERSION/CALL/OWNER/...
+API_PATH = re.compile(r"^/b2api/(v\d+)/(b2_[a-z_]+)(?:/(.*))?$")
 MAX_RULES = 100
 MAX_RULE_BYTES = 1000
 MAX_AGE_SECONDS = 86_400
@@ -35,6 +38,24 @@ RULE_NAME = re.compile(r"^[A-Za-z0-9-]{6,50}$")
 API_ALLOWED_HEADERS = "Authorization, Content-Type"
 API_METHODS = "GET, POST, OPTIONS"
 API_MAX_AGE = "86400"
+
+
+def target(request_path: str) -> tuple[str, dict[str, str]] | None:
+    """The CORS operation of a request's URL and where its bucket is: ``("b2_upload_part",
+    {"file_id": ...})``; ``("", {})`` for the JSON API (any origin); None for anything else."""
+    url = urlsplit(request_path)
+    if url.path.startswith("/file/"):
+        return "b2_download_file_by_name", {"bucket_name": unquote(url.path.removeprefix("/file/").partition("/")[0])}
+    match = API_PATH.match(url.path)
+    if match is None:
+        return None
+    _version, api_name, rest = match.groups()
+    if api_name == "b2_download_file_by_id" and rest is None:
+        return api_name, {"file_id": dict(parse_qsl(url.query)).get("fileId", "")}
+    if api_name in ("b2_upload_file", "b2_upload_part") and rest:
+        owner = rest.split("/", 1)[0]
+        return api_name, {"bucket_id": owner} if api_name == "b2_upload_file" else {"file_id": owner}
+    return ("", {}) if rest is None else None
 
 
 def validate_rules(rules: Any) -> list[dict[str, Any]]:

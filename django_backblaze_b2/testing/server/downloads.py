@@ -56,8 +56,6 @@ def answer(
     found = dict(file_sim.as_download_headers(account_auth_token_or_none=account_token))
     found.pop("content-length", None)
     found["Accept-Ranges"] = "bytes"
-    if file_sim.content_md5:
-        found["X-Bz-Content-Md5"] = file_sim.content_md5
     for parameter, header in HEADER_OVERRIDES.items():
         if parameter in query:
             found = {k: v for k, v in found.items() if k.lower() != header.lower()}

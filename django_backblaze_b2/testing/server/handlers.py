@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import socket
 import sys
 import threading
@@ -20,12 +19,12 @@ from requests.structures import CaseInsensitiveDict
 from ..simulator import MB, CallLog
 from . import cors
 from .backend import B2Backend
+from .control import check_request, control_answer
+from .cors import API_PATH
 from .errors import B2ApiError, bad_request
 from .faults import Faults
 
 CHUNK_SIZE = 64 * 1024
-API_PATH = re.compile(r"^/b2api/(v\d+)/(b2_[a-z_]+)(?:/(.*))?$")
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 class B2HTTPServer(ThreadingHTTPServer):
@@ -72,6 +71,12 @@ class B2HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        backend = getattr(self, "backend", None)
+        if backend is not None:
+            backend.close()  # saved, and a temporary data directory removed
 
     def close_connections(self) -> None:
         """End idle keep-alive connections, so their threads finish."""
@@ -240,28 +245,9 @@ class B2RequestHandler(BaseHTTPRequestHandler):
 
     # --- CORS ---------------------------------------------------------------------------------
 
-    def _cors_operation(self) -> tuple[str, dict[str, str]] | None:
-        """The CORS operation of this request's URL and where its bucket is: ``("b2_upload_part",
-        {"file_id": ...})``; ``("", {})`` for the JSON API (any origin); None for anything else."""
-        url = urlsplit(self.path)
-        if url.path.startswith("/file/"):
-            bucket_name = unquote(url.path.removeprefix("/file/").partition("/")[0])
-            return "b2_download_file_by_name", {"bucket_name": bucket_name}
-        match = API_PATH.match(url.path)
-        if match is None:
-            return None
-        _version, api_name, rest = match.groups()
-        if api_name == "b2_download_file_by_id" and rest is None:
-            file_id = dict(parse_qsl(url.query)).get("fileId", "")
-            return api_name, {"file_id": file_id}
-        if api_name in ("b2_upload_file", "b2_upload_part") and rest:
-            owner = rest.split("/", 1)[0]
-            return api_name, {"bucket_id": owner} if api_name == "b2_upload_file" else {"file_id": owner}
-        return ("", {}) if rest is None else None
-
     def _cors_for_request(self) -> dict[str, str]:
         origin = self.headers.get("Origin")
-        target = self._cors_operation() if origin else None
+        target = cors.target(self.path) if origin else None
         if origin is None or target is None:
             return {}
         operation, where = target
@@ -274,7 +260,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
         self._drain_body()
         origin = self.headers.get("Origin")
         method = self.headers.get("Access-Control-Request-Method")
-        target = self._cors_operation()
+        target = cors.target(self.path)
         if target is None:
             raise B2ApiError(404, "not_found", f"Not found: OPTIONS {urlsplit(self.path).path}")
         if not origin or not method:
@@ -399,45 +385,7 @@ class B2RequestHandler(BaseHTTPRequestHandler):
 
     # --- control --------------------------------------------------------------------------------
 
-    def _check_control_request(self, method: str) -> None:
-        """Only this machine's programs: a loopback ``Host`` (a page elsewhere that rebinds a name
-        to 127.0.0.1 sends its own), and for POST a JSON body (which a page can only send after a
-        CORS preflight, and none is answered here)."""
-        host = (self.headers.get("Host") or "").lower()
-        if host not in {f"{name}:{self.server.port}" for name in LOOPBACK_HOSTS}:
-            raise B2ApiError(403, "access_denied", "The control endpoint answers only a loopback Host with its port")
-        if method == "POST":
-            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if content_type != "application/json":
-                raise B2ApiError(415, "unsupported_media_type", "The control endpoint takes application/json only")
-
     def _control(self, method: str, action: str) -> None:
-        server = self.server
-        self._check_control_request(method)
-        if method == "GET" and action == "calls":
-            calls = server.calls
-            self._send_json(
-                200,
-                {"counts": calls.as_dict(), "total": calls.total, "billed": calls.billed, "by_class": calls.by_class()},
-            )
-        elif method == "GET" and action == "faults":
-            self._send_json(200, server.faults.as_dict())
-        elif method == "POST" and action == "faults":
-            command = self._read_json()
-            try:
-                self._send_json(200, server.faults.command(command))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise bad_request(f"bad fault command: {exc}") from exc
-        elif method == "POST" and action == "reset":
-            self._read_json()
-            server.calls.clear()
-            server.faults.clear()
-            self._send_json(200, {"ok": True})
-        elif method == "GET" and action == "info":
-            backend = server.backend
-            masters = [k for k in backend.simulator.key_id_to_key.values() if k.name == "master"]
-            self._send_json(
-                200, {"realm": server.realm, "port": server.port, "key_ids": [k.application_key_id for k in masters]}
-            )
-        else:
-            raise B2ApiError(404, "not_found", f"Unknown control endpoint: {method} /_control/{action}")
+        check_request(self.server.port, method, self.headers.get("Host"), self.headers.get("Content-Type"))
+        command = self._read_json() if method == "POST" else {}
+        self._send_json(200, control_answer(self.server, method, action, command))

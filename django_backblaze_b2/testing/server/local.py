@@ -11,6 +11,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -26,7 +27,67 @@ DEFAULT_KEY = "dev-application-key"  # a development credential, printed at star
 DAY = 24 * 60 * 60
 
 
-class LocalB2Server:
+class B2ServerBase(ABC):
+    """What a running local B2 server offers, wherever it runs: its address and credentials, its
+    call counts and faults, and ``with`` to start and stop it."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        data_dir: str | Path | None = None,
+        *,
+        key_id: str = DEFAULT_KEY_ID,
+        key: str = DEFAULT_KEY,
+        recommended_part_size: int = 100 * MB,
+    ) -> None:
+        self.requested_port = port
+        self.data_dir = data_dir
+        self.key_id = key_id
+        self.key = key
+        self.recommended_part_size = recommended_part_size
+
+    @abstractmethod
+    def start(self) -> Self: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def running(self) -> bool: ...
+
+    @property
+    @abstractmethod
+    def port(self) -> int: ...
+
+    @property
+    def realm(self) -> str:
+        """The URL to authorize against, e.g. ``"http://127.0.0.1:8001"``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    @abstractmethod
+    def calls(self) -> CallLog:
+        """Calls received, by B2 API name (injected failures included)."""
+
+    @property
+    @abstractmethod
+    def faults(self) -> FaultControl: ...
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget call counts and faults (the data stays)."""
+
+    def __enter__(self) -> Self:
+        return self if self.running else self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class LocalB2Server(B2ServerBase):
     """B2's native API on 127.0.0.1, served from a thread of this process.
 
     >>> with LocalB2Server(recommended_part_size=5 * MB) as server:
@@ -44,11 +105,7 @@ class LocalB2Server:
         token_ttl: float = DAY,
         verbose: bool = False,
     ) -> None:
-        self.requested_port = port
-        self.data_dir = data_dir
-        self.key_id = key_id
-        self.key = key
-        self.recommended_part_size = recommended_part_size
+        super().__init__(port, data_dir, key_id=key_id, key=key, recommended_part_size=recommended_part_size)
         self.token_ttl = token_ttl
         self.verbose = verbose
         self._server: B2HTTPServer | None = None
@@ -84,13 +141,9 @@ class LocalB2Server:
         thread.join(timeout=10)
         server.backend.close()
 
-    def __enter__(self) -> Self:
-        return self if self._server is not None else self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
+    @property
+    def running(self) -> bool:
+        return self._server is not None
 
     @property
     def server(self) -> B2HTTPServer:
@@ -103,13 +156,7 @@ class LocalB2Server:
         return self.server.port
 
     @property
-    def realm(self) -> str:
-        """The URL to authorize against, e.g. ``"http://127.0.0.1:8001"``."""
-        return self.server.realm
-
-    @property
     def calls(self) -> CallLog:
-        """Calls received, by B2 API name (injected failures included)."""
         return self.server.calls
 
     @property
@@ -122,7 +169,6 @@ class LocalB2Server:
         return self.server.backend.simulator
 
     def reset(self) -> None:
-        """Forget call counts and faults (the data stays)."""
         self.server.calls.clear()
         self.server.faults.clear()
 
@@ -175,7 +221,7 @@ class RemoteFaults(FaultControl):
         return _control(self.realm, "GET", "faults")  # type: ignore[no-any-return]
 
 
-class ServerProcess:
+class ServerProcess(B2ServerBase):
     """A local B2 server in a child process; its counts and faults go through ``/_control/``."""
 
     def __init__(
@@ -189,11 +235,7 @@ class ServerProcess:
         python: str = sys.executable,
         startup_timeout: float = 30.0,
     ) -> None:
-        self.requested_port = port
-        self.data_dir = data_dir
-        self.key_id = key_id
-        self.key = key
-        self.recommended_part_size = recommended_part_size
+        super().__init__(port, data_dir, key_id=key_id, key=key, recommended_part_size=recommended_part_size)
         self.python = python
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[str] | None = None
@@ -246,21 +288,13 @@ class ServerProcess:
         if process.stdout is not None:
             process.stdout.close()
 
-    def __enter__(self) -> Self:
-        return self if self.process is not None else self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
+    @property
+    def running(self) -> bool:
+        return self.process is not None
 
     @property
     def port(self) -> int:
         return int(self.info["port"])
-
-    @property
-    def realm(self) -> str:
-        return str(self.info["realm"])
 
     @property
     def calls(self) -> CallLog:

@@ -59,6 +59,11 @@ class StateStore:
 
     def __init__(self, directory: Path, *, durable: bool = True) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        if (directory / "state.json").exists() and not (directory / "state.sqlite3").exists():
+            raise ValueError(
+                f"{directory} holds the state.json of an earlier version of this server, which this one does not "
+                "read: start it on another directory (the old one is left as it is)."
+            )
         self.directory = directory
         self.blobs = BlobStore(directory / "blobs")
         self.database_path = directory / "state.sqlite3"

@@ -117,7 +117,7 @@ def _in_force(retention: FileRetentionSetting | None) -> bool:
 
 def check_lock_enabled(bucket: Any, what: str) -> None:
     if not bucket.is_file_lock_enabled:
-        raise B2ApiError(400, "file_lock_not_enabled", f"{what} needs a bucket with Object Lock enabled")
+        raise bad_request(f"{what} needs a bucket with Object Lock enabled")
 
 
 def check_delete(file_sim: Any, key: Any, bypass_governance: bool) -> None:
