@@ -80,6 +80,13 @@ def target(label: str) -> Target:
     return Target(label, field, storage)
 
 
+def reachable_by_browsers(storage: BackblazeB2Storage) -> bool:
+    """False for the in-process simulated B2 (``simulator: True`` without a local B2 server): its part
+    URLs lead nowhere a browser can go, so files go through Django there."""
+    simulator = storage._connection.simulator
+    return simulator is None or not getattr(simulator, "in_process", False)
+
+
 def minimum_part_size(storage: BackblazeB2Storage) -> int:
     """B2's ``absoluteMinimumPartSize`` for this account (no call once authorized)."""
     connection = storage._connection

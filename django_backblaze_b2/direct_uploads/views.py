@@ -114,6 +114,8 @@ def _begin(request: HttpRequest, body: dict[str, Any]) -> dict[str, Any]:
     content_type = normalize_upload_content_type(declared if isinstance(declared, str) else None, name)
     if not limits.allows_type(content_type):
         raise RefusalError(415, "Files of this type are not allowed here.")
+    if not incoming.reachable_by_browsers(target.storage):
+        return {"direct": False}
     parts = plan(
         size,
         minimum_part_size=incoming.minimum_part_size(target.storage),

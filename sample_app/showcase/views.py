@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -76,7 +77,9 @@ def large_uploads(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Saved {upload.file.name} ({upload.file.size} bytes).")
             return redirect("large-uploads")
     uploads = LargeUpload.objects.filter(uploaded_by=request.user)[:50]
-    return render(request, "showcase/large_uploads.html", {"form": form, "uploads": uploads})
+    embedded = bool(getattr(settings, "BACKBLAZE_CONFIG", {}).get("simulator"))
+    context = {"form": form, "uploads": uploads, "embedded_b2": embedded, "b2_description": b2_description()}
+    return render(request, "showcase/large_uploads.html", context)
 
 
 @require_GET

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from django_backblaze_b2.testing import SimulatedB2
+from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 from showcase.models import LargeUpload
 
 from .conftest import Browser, data_of
@@ -186,3 +186,10 @@ def test_anonymous_visitors_may_not_upload_by_default(b2: SimulatedB2) -> None:
 
 def test_the_views_take_only_post(browser: Browser) -> None:
     assert browser.client.get("/b2-uploads/begin").status_code == 405
+
+
+def test_on_the_in_process_simulated_b2_files_go_through_django(browser: Browser) -> None:
+    with simulated_b2() as in_process:
+        answer = browser.begin(data_of(SIZE))
+        assert answer.json() == {"direct": False}
+        assert in_process.calls["b2_start_large_file"] == 0
