@@ -116,7 +116,7 @@ def part_url(storage: BackblazeB2Storage, file_id: str) -> dict[str, str]:
 
 
 def parts(storage: BackblazeB2Storage, file_id: str) -> list[dict[str, Any]]:
-    """The parts B2 holds of the large file (``b2_list_parts``, class C per 1000 parts)."""
+    """The parts B2 holds of the large file (``b2_list_parts``, class A, one per 1000 parts)."""
     return [
         {"partNumber": part.part_number, "contentLength": int(part.content_length), "contentSha1": part.content_sha1}
         for part in storage.bucket.list_parts(file_id)
