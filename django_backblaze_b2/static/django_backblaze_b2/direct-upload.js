@@ -60,6 +60,10 @@
     this.busy = false;
     this.generation = 0;
     this.required = this.input.required;
+    if (this.reference.value) {
+      this.input.required = false; // the form came back with a finished upload in it
+      this.say("Uploaded: choose another file to replace it.", "done");
+    }
     var self = this;
     this.input.addEventListener("change", function () { self.chosen(); });
     if (this.form) {
