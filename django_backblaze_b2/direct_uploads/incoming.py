@@ -6,14 +6,14 @@ Why a large file, started by the server under a name nobody uses:
   can add parts to it and nothing else. (``b2_get_upload_url``'s token could write any name in the
   bucket: it never leaves the server.) Finishing, listing parts and cancelling need the account's
   token, so only the server does them;
-- the file is started as ``<location>/_b2_incoming/<start time>-<random>``, a name no model uses, and finished only
-  after the server checked its parts against what was granted. It reaches its final name (``upload_to``,
-  ``get_available_name``, ``get_upload_options`` with the access mark) when the form is saved, by a
-  server-side copy, and the incoming version is deleted (see ``upload.py``);
+- the file is started as ``<location>/_b2_incoming/<start time>-<random>``, a name no model uses, and
+  finished only after the server checked its parts against what was granted. It reaches its final name
+  (``upload_to``, ``get_available_name``, ``get_upload_options`` with the access mark) when the form is
+  saved, by a server-side copy, and the incoming version is deleted (see ``upload.py``);
 - abandoned uploads are cancelled by the bucket's lifecycle rule on the incoming folder
   (:func:`.bucket_rules.lifecycle_rule`), or by ``manage.py b2_cancel_direct_uploads``.
 
-Every function here is one or two B2 calls; all use the storage's own b2sdk objects.
+The functions that call B2 make one or two calls each, with the storage's own b2sdk objects.
 """
 
 from __future__ import annotations

@@ -193,3 +193,12 @@ def test_on_the_in_process_simulated_b2_files_go_through_django(browser: Browser
         answer = browser.begin(data_of(SIZE))
         assert answer.json() == {"direct": False}
         assert in_process.calls["b2_start_large_file"] == 0
+
+
+@pytest.mark.parametrize(("given", "stored"), [("../../etc/passwd", "large/passwd"), ("..", "large/upload")])
+def test_the_browsers_name_is_only_a_base_name(browser: Browser, given: str, stored: str) -> None:
+    data = data_of(SIZE)
+    grant = browser.begin(data, name=given).json()
+    sha1s = browser.send_parts(grant, data)
+    reference = browser.post("complete", upload=grant["upload"], partSha1Array=sha1s).json()["finished"]
+    assert browser.submit(reference).json()["name"] == stored
