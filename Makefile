@@ -9,7 +9,7 @@ DJANGO_MATRIX ?= 4.2 5.1 6.1
 PY312 ?= $(firstword $(wildcard /usr/bin/python3.12 /usr/local/bin/python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
 PORT ?= 8000
 
-.PHONY: install browser run test lint typecheck pytest matrix package bench clean
+.PHONY: install browser nginx run test lint typecheck pytest matrix package bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ $(VENV)/.installed: $(BIN)/uv pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+# The sample needs the library and its own extras only, not the dev tools (mypy, ruff, playwright...).
+$(VENV)/.sample-installed: $(BIN)/uv pyproject.toml
+	$(UV) pip install -p $(BIN)/python -q -e ".[sample]"
+	touch $@
+
+run: $(VENV)/.sample-installed
 	cd sample_app && ../$(BIN)/python manage.py migrate --noinput
 	cd sample_app && ../$(BIN)/python manage.py demo_users
 	cd sample_app && ../$(BIN)/python manage.py runserver $(PORT)
@@ -39,9 +44,15 @@ browser:
 		&& apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "Chromium is not installed: the e2e tests will be skipped (and fail under CI=true)."
 
+# The offload tests (tests/views/test_offload.py) start the system's nginx: install it where we can.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq nginx >/dev/null; } \
+		|| echo "nginx is not installed: the offload tests will be skipped (and fail under CI=true)."
+
 # The suite on the in-process simulated B2, then again with b2sdk's real HTTP path to a local B2 server
 # (the end-to-end tests run the sample in processes of its own: once is enough).
-pytest: install browser
+pytest: install browser nginx
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest -q -p no:cacheprovider --b2-server --ignore=tests/server --ignore=tests/e2e
 

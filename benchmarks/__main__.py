@@ -1,8 +1,9 @@
-"""``python -m benchmarks [--sizes 64 256] [--repeat N] [--only SCENARIO ...]``: run, print, save."""
+"""``python -m benchmarks [--full] [--sizes 64 256] [--repeat N] [--only SCENARIO ...]``: run, print, save."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -12,13 +13,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import b2server, bulk, report
+from . import b2server, bulk, concurrency, report
 from .endpoints import ROOT
 from .environments import reference_python
 from .measure import MIB
 from .runner import run_worker
 from .scenarios import COUNTED, MEASURED, SMALL, WARM_FILE
+from .spread import Spread
 
+#: The section comparing gunicorn sync, gthread and uvicorn under concurrent clients.
+CONCURRENCY = "concurrency"
 #: Scenarios run only at the largest size.
 LARGEST_ONLY = {"proxy-range"}
 
@@ -28,7 +32,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 256], help="file sizes in MiB (default: 64 256)")
     parser.add_argument("--chunk-kib", type=int, default=1024, help="read(chunk) size in KiB (default 1024)")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per big-file measurement; best speed and worst memory are kept"
+        "--repeat", type=int, default=3, help="rounds per big-file measurement (median and min-max are reported)"
     )
     parser.add_argument("--only", nargs="+", metavar="SCENARIO", help=f"run only these of: {', '.join(_all())}")
     parser.add_argument("--contenders", nargs="+", choices=report.CONTENDERS, default=list(report.CONTENDERS))
@@ -40,7 +44,18 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="bucket sizes for the bulk commands (default: 1000 10000; add 100000 for the large case)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="where results.json goes")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the full run: 5 rounds of everything, a 50 MiB file for the concurrency section (about 15 minutes)",
+    )
+    parser.add_argument("--concurrency-mib", type=int, help="file size of the concurrency section (16; --full: 50)")
+    parser.add_argument("--concurrency-rounds", type=int, help="rounds of the concurrency section (3; --full: 5)")
     arguments = parser.parse_args(argv)
+    if arguments.full:
+        arguments.repeat = max(arguments.repeat, 5)
+    arguments.concurrency_mib = arguments.concurrency_mib or (50 if arguments.full else 16)
+    arguments.concurrency_rounds = arguments.concurrency_rounds or (5 if arguments.full else 3)
     unknown = set(arguments.only or ()) - set(_all())
     if unknown:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {', '.join(_all())}")
@@ -48,34 +63,35 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _all() -> list[str]:
-    return [*COUNTED, *MEASURED, "bulk"]
+    return [*COUNTED, *MEASURED, "bulk", CONCURRENCY]
 
 
 def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-#: How repeated runs combine, per figure. Noise on a shared machine only ever slows a run down, so
-#: speed and CPU keep the best run (as ``timeit`` does); memory keeps the worst, as the targets are limits.
-BEST_OF = {"mib_s": max, "seconds": min, "ttfb_seconds": min, "cpu_ms_per_mib": min, "peak_mib": max}
+#: Figures measured in every round; the result keeps each one's median, and its spread beside it.
+ROUND_FIGURES = ("mib_s", "seconds", "ttfb_seconds", "cpu_ms_per_mib", "peak_mib")
 
 
 def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One result from repeated runs (see ``BEST_OF``), or the first run that went wrong.
+    """One result from repeated runs, or the first run that went wrong.
 
-    Every run's figures stay under ``"rounds"``, so the spread can be judged.
+    Each figure of :data:`ROUND_FIGURES` is the median of the rounds, with ``<figure>_spread``
+    (median, min, max) beside it; every round stays under ``"rounds"``, so targets are judged round
+    by round (see :mod:`.spread`).
     """
     for run in runs:
         if run["outcome"] != "ok":
             return {**run, "runs": len(runs)}
     merged = dict(runs[0])
-    for name, choose in BEST_OF.items():
-        values = [run[name] for run in runs if isinstance(run.get(name), (int, float))]
-        if values:
-            merged[name] = choose(values)
+    for name in ROUND_FIGURES:
+        spread = Spread.of(run[name] for run in runs if isinstance(run.get(name), (int, float)))
+        if spread is not None:
+            merged[name] = round(spread.median, 4)
+            merged[f"{name}_spread"] = spread.as_dict()
     merged["runs"] = len(runs)
-    if len(runs) > 1:
-        merged["rounds"] = [{name: run.get(name) for name in BEST_OF if name in run} for run in runs]
+    merged["rounds"] = [{key: value for key, value in run.items() if key != "versions"} for run in runs]
     return merged
 
 
@@ -110,6 +126,9 @@ class Bench:
         self.logs = arguments.out / "logs"
         self.results: dict[report.Key, dict[str, Any]] = {}
         self.bulk: list[dict[str, Any]] = []
+        self.concurrency_text = ""
+        self.concurrency_verdicts: list[dict[str, Any]] = []
+        self.concurrency_measurements: list[dict[str, Any]] = []
 
     def wanted(self, scenario: str) -> bool:
         return not self.arguments.only or scenario in self.arguments.only
@@ -182,6 +201,31 @@ class Bench:
         for contender, contender_runs in runs.items():
             self.results[(scenario, size, contender)] = _combine(contender_runs)
 
+    def run_concurrency(self) -> None:
+        if not self.wanted(CONCURRENCY):
+            return
+        missing = [
+            what
+            for what, found in (("curl", concurrency.curl_available()), ("the local B2 server", b2server.available()))
+            if not found
+        ]
+        servers = tuple(
+            name
+            for name in (concurrency.SERVERS if self.arguments.full else concurrency.DEFAULT_SERVERS)
+            if not name.startswith("uvicorn") or importlib.util.find_spec("uvicorn")
+        )
+        if missing:
+            self.concurrency_text = f"Concurrency: n/a ({' and '.join(missing)} not found)"
+            return
+        plan = concurrency.Plan(
+            size_mib=self.arguments.concurrency_mib, rounds=self.arguments.concurrency_rounds, servers=servers
+        )
+        run = concurrency.Run(plan, self.logs, self.arguments.out / "fixtures", _progress)
+        self.concurrency_measurements = [m.as_dict() for m in run.run()]
+        self.concurrency_text, self.concurrency_verdicts = concurrency.tables(run.measurements, plan)
+        if not any(name.startswith("uvicorn") for name in servers):
+            self.concurrency_text += "\n(uvicorn is not installed: pip install uvicorn)"
+
     def render(self, seconds: float) -> tuple[str, dict[str, Any]]:
         notes = report.Notes()
         big, big_verdicts = report.measured_table(self.results, self.arguments.sizes, notes)
@@ -196,7 +240,8 @@ class Bench:
                 "",
                 "Big files, local B2 server in another process; peak MiB: RSS high-water mark above the "
                 f"baseline before the operation; read chunk {self.arguments.chunk_kib} KiB; of "
-                f"{self.arguments.repeat} round(s), the best speed and the worst memory",
+                f"{self.arguments.repeat} round(s), contenders interleaved: the median (min-max); a target is judged "
+                "in every round",
                 "",
                 big,
             ]
@@ -213,11 +258,14 @@ class Bench:
             ]
         if notes.lines:
             lines += ["", *(f"[{number}] {line}" for number, line in enumerate(notes.lines, 1))]
-        verdicts = big_verdicts + counted_verdicts
+        if self.concurrency_text:
+            lines += ["", self.concurrency_text]
+        verdicts = big_verdicts + counted_verdicts + self.concurrency_verdicts
         failed = [v for v in verdicts if v["verdict"] == "FAIL"]
         lines += [
             "",
             f"targets: {sum(v['verdict'] == 'pass' for v in verdicts)} pass, {len(failed)} FAIL, "
+            f"{sum(v['verdict'] == 'inconclusive' for v in verdicts)} inconclusive (the rounds disagree), "
             f"{sum(v['verdict'] == 'n/a' for v in verdicts)} n/a",
         ]
         data = {
@@ -233,6 +281,7 @@ class Bench:
             ],
             "targets": verdicts,
             "bulk": self.bulk,
+            "concurrency": self.concurrency_measurements,
         }
         return "\n".join(lines), data
 
@@ -249,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.run_big_files()
     _progress("bulk commands:")
     bench.run_bulk()
+    _progress("concurrency:")
+    bench.run_concurrency()
     text, data = bench.render(time.perf_counter() - started)
     arguments.out.mkdir(parents=True, exist_ok=True)
     (arguments.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")

@@ -35,7 +35,8 @@ from typing import Any
 
 import requests
 
-from .sample_deployment import Deployment, Visitor, deploy, prepare_database, rss_bytes
+from .processes import rss_bytes
+from .sample_deployment import Deployment, Visitor, deploy, prepare_database
 
 MIB = 1024 * 1024
 CONNECTIONS = 4

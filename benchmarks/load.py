@@ -29,7 +29,8 @@ import requests
 from django_backblaze_b2.testing import transaction_class
 
 from .measure import MIB
-from .sample_deployment import Deployment, Visitor, deploy, prepare_database, rss_bytes
+from .processes import rss_bytes
+from .sample_deployment import Deployment, Visitor, deploy, prepare_database
 
 #: The sample's proxied shelves (``/storages/<slug>/``) and the route their links go through.
 ROUTES = {"public": "/b2/", "logged-in": "/b2l/", "staff": "/b2s/"}

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .spread import verdict as spread_verdict
+
 CONTENDERS = ("library", "reference", "raw-b2sdk")
 TITLES = {"library": "this library", "reference": "7.0.0", "raw-b2sdk": "b2sdk"}
 
@@ -54,7 +56,7 @@ COUNTED_ROWS: list[tuple[str, str]] = [
     ("exists-hit", "exists(), file there"),
     ("exists-miss", "exists(), no such file"),
     ("size", "size()"),
-    ("url-BackblazeB2Storage", "url(), BackblazeB2Storage"),
+    ("url-BackblazeB2Storage", "url(), BackblazeB2Storage (private bucket)"),
     ("url-PublicStorage", "url(), PublicStorage (private bucket)"),
     ("url-LoggedInStorage", "url(), LoggedInStorage"),
     ("url-StaffStorage", "url(), StaffStorage"),
@@ -153,6 +155,9 @@ COUNTED_TARGETS: dict[str, Target] = {
     "proxy-get-1": _calls_at_most(1, billed_only=True),
     "proxy-get-10": _calls_at_most(10, billed_only=True),
     **{scenario: _calls_at_most(0, billed_only=False) for scenario, _ in COUNTED_ROWS if scenario.startswith("url-")},
+    # A link that opens a file in a private bucket carries a download authorization: one, reused
+    # (7.0.0 and plain b2sdk give a link that answers 401, at no cost).
+    "url-BackblazeB2Storage": _calls_at_most(1, billed_only=False),
     # Each link opens only its own file (url_expiry_scope="file"): one authorization per file, as by hand,
     # and one for any number of links to the same file.
     "expiring-links-100": _calls_at_most(100, billed_only=False),
@@ -198,13 +203,39 @@ def _format(figure: str, value: Any) -> str:
     return str(value)
 
 
+def _format_spread(figure: str, result: dict[str, Any]) -> str:
+    """The figure's median, with the rounds' min-max beside it when they differ."""
+    text = _format(figure, result.get(figure))
+    spread = result.get(f"{figure}_spread")
+    if spread and spread["rounds"] > 1:
+        low, high = _format(figure, spread["min"]), _format(figure, spread["max"])
+        if low != high:
+            text = f"{text} ({low}-{high})"
+    return text
+
+
+def judge(target: Target, by_contender: dict[str, dict[str, Any]]) -> str:
+    """The target's verdict in every round (contenders' rounds paired by number; see :mod:`.spread`)."""
+    rounds = max((len(result.get("rounds", ())) for result in by_contender.values()), default=0)
+    if rounds <= 1:
+        return verdict(target.check(by_contender))
+    per_round = []
+    for number in range(rounds):
+        in_round = {
+            contender: result["rounds"][number] if number < len(result.get("rounds", ())) else result
+            for contender, result in by_contender.items()
+        }
+        per_round.append(target.check(in_round))
+    return spread_verdict(per_round)
+
+
 def _cell(result: dict[str, Any] | None, figure: str, notes: Notes, where: str) -> str:
     if result is None:
         return ""
     outcome = result["outcome"]
     if outcome in ("n/a", "error"):
         return f"{outcome} {notes.mark(result, where)}"
-    text = _format(figure, result.get(figure))
+    text = _format_spread(figure, result)
     return f"{text} {notes.mark(result, where)}" if outcome == "wrong" else text
 
 
@@ -256,7 +287,7 @@ def measured_table(
                 target_cell = ""
                 target = MEASURED_TARGETS.get((scenario, figure))
                 if target is not None:
-                    outcome = verdict(target.check(by_contender))
+                    outcome = judge(target, by_contender)
                     target_cell = f"{target.text}: {outcome}"
                     verdicts.append(
                         {

@@ -25,6 +25,8 @@ import requests
 
 from django_backblaze_b2.testing.server import LocalB2Server, ServerProcess
 
+from .processes import children
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_APP = ROOT / "sample_app"
 SERVER_START_TIMEOUT = 60
@@ -120,7 +122,7 @@ class Deployment:
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers' process ids (the master's children), from /proc."""
-        return sorted(pid for pid, parent in _parents().items() if parent == self.gunicorn.pid)
+        return children(self.gunicorn.pid)
 
 
 @contextmanager
@@ -146,27 +148,6 @@ def deploy(
             started[name] = processes.enter_context(background(command, env, log_path, kept))
         wait_until_serving(base_url, started["gunicorn"], workdir / "gunicorn.log")
         yield Deployment(base_url, workdir, b2, started["gunicorn"])
-
-
-def _parents() -> dict[int, int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                # "pid (command) state ppid ...": the command may hold spaces and parentheses.
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue  # exited meanwhile
-            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
-    return parents
-
-
-def rss_bytes(pid: int) -> int:
-    """A process's resident memory, from /proc/<pid>/status."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise LookupError(f"no VmRSS for process {pid}")
 
 
 class Visitor:

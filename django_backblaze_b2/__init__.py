@@ -7,6 +7,8 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import system_checks  # noqa: F401 - the checks run wherever the library is used, app installed or not
+
 __version__ = "8.0.0.dev0"
 __all__ = ["BackblazeB2Storage", "LoggedInStorage", "PublicStorage", "StaffStorage", "urls"]
 

@@ -1,11 +1,10 @@
-"""The Django app: registers the system checks and resets per-process caches when settings change."""
+"""The Django app: resets per-process caches when settings change (the package registers the checks)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.apps import AppConfig
-from django.core import checks
 
 from . import logs
 
@@ -17,16 +16,6 @@ class DjangoBackblazeB2Config(AppConfig):
     def ready(self) -> None:
         from django.core.signals import setting_changed
 
-        from . import checks as b2_checks
-        from . import checks_buckets  # noqa: F401 - registers the deployment checks of the buckets
-        from .checks_account_info import check_account_info_cache  # noqa: F401 - registers the cache checks
-        from .checks_staticfiles import check_collectstatic_command
-        from .direct_uploads import checks as direct_upload_checks  # noqa: F401 - registers its checks
-
-        checks.register(b2_checks.check_settings)
-        checks.register(b2_checks.check_route_separation, checks.Tags.security)
-        checks.register(b2_checks.check_download_permission)
-        checks.register(check_collectstatic_command, checks.Tags.staticfiles)
         setting_changed.connect(_reset_route_caches, dispatch_uid="django_backblaze_b2_routes")
         logs.bridge_legacy_logger()  # LOGGING entries for 7.0.0's logger name keep working
 

@@ -6,18 +6,31 @@
   ``StaffStorage`` files live (``serve_unmarked_files`` on, shared place).
 - ``django_backblaze_b2.E002``: ``/b2l/`` (any logged-in user) does the same for ``StaffStorage`` files.
 - ``django_backblaze_b2.E003``: ``BACKBLAZE_CONFIG["download_permission"]`` is not an importable callable.
+- ``django_backblaze_b2.E050``: a ``STORAGES[alias]["OPTIONS"]`` of a B2 storage is invalid.
+- ``django_backblaze_b2.E051`` / ``W051``: a proxied storage is used but ``django_backblaze_b2.urls`` is not in
+  the URLconf, so its ``url()`` fails (``W051`` for ``PublicStorage``, which needs it only on a private bucket).
+
+They are registered in :mod:`.system_checks`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from . import routes
+from .access import ROUTES
 from .options import resolve, settings_config
+from .storage import BackblazeB2Storage
+from .storages import LoggedInStorage, PublicStorage, StaffStorage
+from .urls import app_name as namespace
+from .usage import configured_backends, file_fields
 
 _AUDIENCE = {"public": "anyone", "logged_in": "any logged-in user"}
 _IDS = {"public": "django_backblaze_b2.E001", "logged_in": "django_backblaze_b2.E002"}
@@ -105,3 +118,71 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             id="django_backblaze_b2.E011",
         )
     ]
+
+
+def check_storage_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Each B2 backend's ``STORAGES[alias]["OPTIONS"]`` must resolve (Django builds storages lazily, so a
+    mistake there would otherwise surface on the first request that touches the storage)."""
+    try:
+        resolve({})
+    except ImproperlyConfigured:
+        return []  # BACKBLAZE_CONFIG itself is wrong: E010 says so, and every storage would repeat it
+    messages: list[CheckMessage] = []
+    for alias, backend, options in configured_backends():
+        if issubclass(backend, BackblazeB2Storage):
+            where = f"STORAGES[{alias!r}]['OPTIONS']"
+            try:
+                resolve(options, route=backend.route, source=where)
+            except ImproperlyConfigured as error:
+                messages.append(
+                    Error(
+                        str(error).replace("the storage's keyword arguments", where),
+                        hint=f"Fix {where} in your settings; the message names the option.",
+                        id="django_backblaze_b2.E050",
+                    )
+                )
+    return messages
+
+
+def check_routes_reachable(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A proxied storage's ``url()`` reverses its route: ``django_backblaze_b2.urls`` must be included."""
+    places: dict[str, list[str]] = {}
+    for alias, backend, _options in configured_backends():
+        route = routes.route_of(backend)
+        if route:
+            places.setdefault(route, []).append(f"STORAGES[{alias!r}]")
+    for label, field in file_fields():
+        if field.storage is default_storage:
+            continue  # STORAGES["default"], above (its __class__ would build it)
+        route = routes.route_of(field.storage)
+        if route:
+            places.setdefault(route, []).append(label)
+    messages: list[CheckMessage] = []
+    for route in ROUTES:
+        if route not in places or route_is_reachable(route):
+            continue
+        public = route == "public"
+        make = Warning if public else Error
+        messages.append(
+            make(
+                f"{routes.CLASS_NAMES[route]} (used by {', '.join(places[route])}) builds its URLs with "
+                f"{routes.PATHS[route]}<name>, but that route is not in the URLconf: url() raises NoReverseMatch"
+                + (" unless its bucket is allPublic." if public else "."),
+                hint="Add path('', include('django_backblaze_b2.urls')) to your project's urlpatterns.",
+                id="django_backblaze_b2.W051" if public else "django_backblaze_b2.E051",
+            )
+        )
+    return messages
+
+
+PROXIED_STORAGES = {storage.route: storage for storage in (PublicStorage, LoggedInStorage, StaffStorage)}
+
+
+def route_is_reachable(route: str) -> bool:
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return False  # no URLconf at all (a project that only runs commands): no route either
+    try:
+        reverse(f"{namespace}:{PROXIED_STORAGES[route].url_name}", args=["x"])
+    except NoReverseMatch:
+        return False
+    return True

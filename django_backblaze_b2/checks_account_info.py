@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
 from django.utils.module_loading import import_string
 
 from .options import StorageOptions, resolve
@@ -28,7 +29,6 @@ from .usage import configured_backends, file_fields
 _NOT_SHARED = (LocMemCache, DummyCache)
 
 
-@register(Tags.caches)
 def check_account_info_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     checked: set[str] = set()
@@ -102,5 +102,10 @@ def _options_in_use() -> Iterator[tuple[str, StorageOptions]]:
             except ImproperlyConfigured:
                 continue
     for label, field in file_fields():
+        if field.storage is default_storage:
+            continue  # STORAGES["default"], above; isinstance() would build it here
         if isinstance(field.storage, BackblazeB2Storage):
-            yield label, field.storage.options
+            try:
+                yield label, field.storage.options
+            except ImproperlyConfigured:
+                continue  # reported by the settings checks

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 MIN_SECONDS = 1
 MAX_SECONDS = 604_800  # 7 days, B2's limit
 MAX_REUSE_WINDOW = 3600
+#: Seconds a link from ``url()`` to a file in a private bucket stays valid when ``url_expiry`` is not set.
+PRIVATE_URL_EXPIRY = 3600
 Scope = Literal["file", "folder", "location"]
 SCOPES: tuple[Scope, ...] = ("file", "folder", "location")
 

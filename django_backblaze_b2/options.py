@@ -20,6 +20,7 @@ from typing_extensions import TypedDict
 
 from . import buckets, encryption, expiring_links, redaction, upload_headers
 from .access import ROUTES
+from .http.offload import validated_location as offload_location
 
 
 class ProxiedBucketNames(TypedDict, total=False):
@@ -79,7 +80,9 @@ class PossibleB2StorageOptions(TypedDict, total=False):
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
+    proxy_offload: str | None
     server_side_encryption: dict[str, Any] | None
     default_upload_headers: dict[str, str]
     upload_headers_function: Any
@@ -107,7 +110,9 @@ class BackblazeB2StorageOptions(TypedDict):
     # Expiring links, encryption, upload headers (see docs/expiring-links-encryption-metadata.md)
     url_expiry: int | None
     url_expiry_scope: Literal["file", "folder", "location"]
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
+    proxy_offload: str | None
     server_side_encryption: dict[str, Any] | None
     default_upload_headers: dict[str, str]
     upload_headers_function: Any
@@ -147,7 +152,11 @@ def get_default_b2_storage_options() -> BackblazeB2StorageOptions:
         "url_expiry": None,
         # A link opens the one file it was made for; "folder" and "location" are wider opt-ins.
         "url_expiry_scope": "file",
+        # url() of a file in a private bucket is an expiring link (url_expiry seconds, else an hour).
+        "expiring_private_urls": True,
         "proxy_redirect_expiry": None,
+        # The path of an nginx internal location that downloads from B2 itself (docs/proxy-views.md).
+        "proxy_offload": None,
         "server_side_encryption": None,
         "default_upload_headers": {},
         "upload_headers_function": None,
@@ -185,7 +194,9 @@ class StorageOptions:
     simulator: bool
     url_expiry: int | None
     url_expiry_scope: expiring_links.Scope
+    expiring_private_urls: bool
     proxy_redirect_expiry: int | None
+    proxy_offload: str | None
     server_side_encryption: encryption.ServerSideEncryption | None
     default_upload_headers: Mapping[str, str]  # as b2sdk upload arguments: {"cache_control": ...}
     upload_headers_function: str | upload_headers.HeadersFunction | None
@@ -299,6 +310,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         "allow_file_overwrites",
         "forbid_file_property_caching",
         "simulator",
+        "expiring_private_urls",
         "serve_unmarked_files",
     ):
         _expect(merged[name], bool, name, "True or False")
@@ -389,6 +401,7 @@ def _validated(merged: dict[str, Any]) -> StorageOptions:
         non_existent_bucket_details=details,
         default_file_info={str(k): str(v) for k, v in file_info.items()},
         simulator=merged["simulator"],
+        expiring_private_urls=merged["expiring_private_urls"],
         **_feature_options(merged, location),
     )
 
@@ -431,8 +444,26 @@ def _feature_options(merged: dict[str, Any], location: str) -> dict[str, Any]:
             raise ImproperlyConfigured(
                 f"django-backblaze-b2 option(s) {', '.join(map(repr, linked))}: {expiring_links.CUSTOMER_KEY_LINKS}"
             )
+    offload = merged["proxy_offload"]
+    if offload is not None:
+        try:
+            offload = offload_location(offload)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"django-backblaze-b2 option 'proxy_offload' {error}.") from None
+        if expiries["proxy_redirect_expiry"] is not None:
+            raise ImproperlyConfigured(
+                "django-backblaze-b2 options 'proxy_offload' and 'proxy_redirect_expiry' are both set: a permitted "
+                "download is either handed to nginx or redirected to B2. Keep one."
+            )
+        if sse is not None and sse.customer_key:
+            raise ImproperlyConfigured(
+                "django-backblaze-b2 option 'proxy_offload' cannot serve files encrypted with a customer key "
+                "(server_side_encryption mode 'SSE-C'): nginx would need the key. Unset 'proxy_offload' or use "
+                "mode 'SSE-B2'."
+            )
     return {
         **expiries,
+        "proxy_offload": offload,
         "url_expiry_scope": scope,
         "server_side_encryption": sse,
         "default_upload_headers": upload_headers.validated_headers(

@@ -12,21 +12,32 @@ per 1000 versions), kept up to date by the run's own uploads and deletes, and de
 versions from it (free class A calls). This library's ``collectstatic`` (which wins over Django's
 when ``django_backblaze_b2`` is listed above ``django.contrib.staticfiles`` in ``INSTALLED_APPS``;
 check ``django_backblaze_b2.W070`` says so otherwise) runs inside it and shows a progress line.
+A URL costs no B2 call once the deployment is authorized, and none ever with ``cdn_config``.
 
 ``BackblazeB2ManifestStaticStorage`` adds Django's ``ManifestFilesMixin``: hashed names, a
-manifest read once when the storage is built, and hashed copies uploaded with a long-lived
-``Cache-Control`` because their content can never change under their name.
+manifest read on the first URL a process builds (not when the storage is built, so that
+``manage.py check`` and the commands neither read nor need it), and hashed copies uploaded with a
+long-lived ``Cache-Control`` because their content can never change under their name.
+
+When B2 cannot be asked (a refused key, a missing bucket, no network), ``{% static %}`` must not take
+every page down: URLs fall back to ``settings.STATIC_URL`` and unhashed names, one error is logged,
+and B2 is asked again after :data:`RETRY_AFTER` seconds.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import posixpath
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urljoin
 
+from b2sdk.v2.exception import B2Error
+from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
@@ -35,11 +46,21 @@ from . import bulk, names
 from .metadata import FileMetadata
 from .storage import BackblazeB2Storage, BackblazeB2StorageConstructorArgs
 
+logger = logging.getLogger("django_backblaze_b2")
+
+#: Seconds static URLs keep to the fallback after B2 could not be asked, before asking again.
+RETRY_AFTER = 30.0
+
 # Class defaults: they win over BACKBLAZE_CONFIG (which describes media), lose to OPTIONS.
 STATIC_DEFAULTS: dict[str, Any] = {
     "location": "static",
     # collectstatic deletes before saving, and the manifest mixin calls _save() on existing names.
     "allow_file_overwrites": True,
+    # Media's settings that cannot fit a public static bucket: links that expire, and a bucket created
+    # private. Set them in STORAGES["staticfiles"]["OPTIONS"] to create the static bucket, public.
+    "url_expiry": None,
+    "proxy_redirect_expiry": None,
+    "non_existent_bucket_details": None,
 }
 
 
@@ -56,11 +77,35 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
     #: ``manage.py b2_check`` reports a private bucket as an error: direct links would not work.
     requires_public_bucket = True
 
+    #: time.monotonic() until which B2 is not asked again, after it could not be (see RETRY_AFTER).
+    _b2_unreachable_until = 0.0
+
     def __init__(self, **kwargs: Unpack[BackblazeB2StorageConstructorArgs]) -> None:
         super().__init__(**_with_static_defaults(dict(kwargs)))
 
     def _get_file_url(self, name: str) -> str:
-        return self.public_url(name)
+        if not self._b2_unreachable():
+            try:
+                return self.public_url(name)  # with cdn_config: from settings alone, no B2 call
+            except B2Error as error:
+                self._note_b2_unreachable("static URLs use settings.STATIC_URL", error)
+        return urljoin(settings.STATIC_URL or "/", quote(name, safe="/"))
+
+    def _b2_unreachable(self) -> bool:
+        return time.monotonic() < self._b2_unreachable_until
+
+    def _note_b2_unreachable(self, meanwhile: str, error: B2Error) -> None:
+        self._b2_unreachable_until = time.monotonic() + RETRY_AFTER
+        logger.error(
+            "django-backblaze-b2: %s could not ask B2 about bucket %r (%s: %s); %s for the next %d s. "
+            "Run `manage.py check --deploy --tag b2` or `manage.py b2_check` to see what is wrong.",
+            type(self).__name__,
+            self.options.bucket,
+            type(error).__name__,
+            error,
+            meanwhile,
+            RETRY_AFTER,
+        )
 
     # -- a collectstatic run -----------------------------------------------------------------------
 
@@ -140,13 +185,69 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
 class BackblazeB2ManifestStaticStorage(ManifestFilesMixin, BackblazeB2StaticStorage):  # type: ignore[misc]
     """``ManifestStaticFilesStorage`` on B2.
 
-    The manifest is read when the storage is built (one HEAD and one download per process), so
-    ``{% static %}`` costs no B2 call. A missing manifest is not an error until a name is looked up,
-    as in Django.
+    The manifest is read on the first URL built (one HEAD and one download per process), not when the
+    storage is built; after that ``{% static %}`` costs no B2 call. A missing manifest is not an error
+    until a name is looked up, as in Django. While B2 cannot be asked, names stay unhashed.
     """
 
     #: Sent with every hashed copy: its name changes whenever its content does.
     immutable_cache_control = "public, max-age=31536000, immutable"
+
+    # -- the manifest, read on first use ---------------------------------------------------------
+    # ManifestFilesMixin.__init__ assigns hashed_files and manifest_hash from load_manifest(); while
+    # the storage is being built that returns None, which these properties read as "not read yet".
+
+    _building = False
+    _hashed_files: dict[str, str] | None = None
+    _manifest_hash: str | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._building = True
+        try:
+            super().__init__(**kwargs)
+        finally:
+            self._building = False
+
+    def load_manifest(self) -> Any:  # django-stubs says dict; Django returns (hashed_files, manifest_hash)
+        if self._building:
+            return None, None
+        return super().load_manifest()
+
+    def _manifest_read(self) -> bool:
+        """Read the manifest unless already done; False (the problem logged) while B2 cannot be asked."""
+        if self._hashed_files is not None:
+            return True
+        if self._b2_unreachable():
+            return False
+        try:
+            self._hashed_files, self._manifest_hash = self.load_manifest()
+        except B2Error as error:
+            self._note_b2_unreachable("static URLs use unhashed names", error)
+            return False
+        return True
+
+    @property
+    def hashed_files(self) -> dict[str, str]:
+        self._manifest_read()
+        return {} if self._hashed_files is None else self._hashed_files
+
+    @hashed_files.setter
+    def hashed_files(self, value: dict[str, str] | None) -> None:
+        self._hashed_files = value
+
+    @property
+    def manifest_hash(self) -> str:
+        self._manifest_read()
+        return self._manifest_hash or ""
+
+    @manifest_hash.setter
+    def manifest_hash(self, value: str | None) -> None:
+        self._manifest_hash = value
+
+    def stored_name(self, name: str) -> str:
+        if not self._manifest_read():
+            return name
+        return super().stored_name(name)
 
     def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
         options = super().get_upload_options(name, content)

@@ -22,7 +22,7 @@ import django
 from b2sdk.v2 import Bucket
 from b2sdk.v2.exception import FileNotPresent
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import Storage
 from django.core.files.utils import validate_file_name
@@ -69,13 +69,19 @@ class BackblazeB2Storage(Storage):
         given: dict[str, Any] = dict(kwargs)
         opts = given.pop("opts", None)
         if opts is not None and given:
-            from django.core.exceptions import ImproperlyConfigured
-
             raise ImproperlyConfigured("Give django-backblaze-b2 options as keyword arguments or as opts=, not both.")
         constructor_options = dict(opts) if opts is not None else given
         self._keep_secrets_out_of_migrations()
         self._check_constructor_options(constructor_options)
-        self.options: StorageOptions = resolve(constructor_options, route=self.route)
+        try:
+            self._options: StorageOptions | ImproperlyConfigured = resolve(constructor_options, route=self.route)
+        except ImproperlyConfigured as error:
+            if _settings_are_valid():
+                raise  # the storage's own arguments are wrong: say so where it is built
+            # BACKBLAZE_CONFIG is wrong. A storage built while models are imported must not stop every
+            # command (and `manage.py check`, whose E010 names the mistake): it raises on first use.
+            self._options = error
+            return
         if self.options.authorize_on_init:
             self._connection.ensure_authorized()
             if self.options.validate_on_init:
@@ -91,6 +97,13 @@ class BackblazeB2Storage(Storage):
 
     def _check_constructor_options(self, options: dict[str, Any]) -> None:
         """Subclasses refuse options that must come from settings."""
+
+    @property
+    def options(self) -> StorageOptions:
+        """The resolved options; ``ImproperlyConfigured`` when ``BACKBLAZE_CONFIG`` is invalid."""
+        if isinstance(self._options, ImproperlyConfigured):
+            raise ImproperlyConfigured(str(self._options))
+        return self._options
 
     # -- B2 plumbing --------------------------------------------------------------------------------
 
@@ -393,9 +406,20 @@ class BackblazeB2Storage(Storage):
         return self._get_file_url(name)
 
     def _get_file_url(self, name: str) -> str:
-        """The direct B2 download URL: expiring when ``url_expiry`` is set, else plain (public buckets)."""
-        if self.options.url_expiry is not None:
-            return self.expiring_url(name, self.options.url_expiry)
+        """The direct B2 download URL: expiring when ``url_expiry`` is set or the bucket is private, else plain.
+
+        Whether the bucket is private is learnt once per process (``expiring_private_urls=False``
+        skips that and gives plain links, which a private bucket answers with 401).
+        """
+        options = self.options
+        if options.url_expiry is not None:
+            return self.expiring_url(name, options.url_expiry)
+        if (
+            options.expiring_private_urls
+            and not (options.server_side_encryption and options.server_side_encryption.customer_key)
+            and self._connection.bucket_type(options.bucket) != "allPublic"
+        ):
+            return self.expiring_url(name, expiring_links.PRIVATE_URL_EXPIRY)
         return self.b2_url(name)
 
     def expiring_url(self, name: str, seconds: int, scope: expiring_links.Scope | None = None) -> str:
@@ -508,8 +532,18 @@ class BackblazeB2Storage(Storage):
             return name
 
     def __repr__(self) -> str:
+        if isinstance(self._options, ImproperlyConfigured):
+            return f"<{type(self).__name__} (invalid BACKBLAZE_CONFIG)>"
         location = f", location={self.options.location!r}" if self.options.location else ""
         return f"<{type(self).__name__} bucket={self.options.bucket!r}{location}>"
+
+
+def _settings_are_valid() -> bool:
+    try:
+        resolve({}, source="BACKBLAZE_CONFIG")
+    except ImproperlyConfigured:
+        return False
+    return True
 
 
 class _Remote:

@@ -13,13 +13,18 @@ that instance's bucket, which the route serves only if ``BACKBLAZE_CONFIG`` name
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from b2sdk.v2.exception import B2Error
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.deconstruct import deconstructible
 
 from .storage import BackblazeB2Storage
+
+NAMESPACE = "django_b2_storage"  # django_backblaze_b2.urls's app_name
+logger = logging.getLogger("django_backblaze_b2")
 
 # Options that decide where files live or which account they belong to.
 _SETTINGS_ONLY = (
@@ -48,7 +53,15 @@ class _ProxiedStorage(BackblazeB2Storage):
             )
 
     def _get_file_url(self, name: str) -> str:
-        return reverse(f"django_b2_storage:{self.url_name}", args=[self._key_name(name)])
+        key_name = self._key_name(name)
+        try:
+            return reverse(f"{NAMESPACE}:{self.url_name}", args=[key_name])
+        except NoReverseMatch:
+            raise NoReverseMatch(
+                f"{type(self).__name__}.url() needs the route {NAMESPACE}:{self.url_name}: add "
+                "path('', include('django_backblaze_b2.urls')) to your project's urlpatterns "
+                "(system check django_backblaze_b2.E051)."
+            ) from None
 
     def _key_name(self, name: str) -> str:
         self._key(name)  # validates the name
@@ -63,7 +76,19 @@ class PublicStorage(_ProxiedStorage):
     url_name = "b2-public"
 
     def _get_file_url(self, name: str) -> str:
-        if self._connection.bucket_type(self.options.bucket) != "allPublic":
+        try:
+            public = self._connection.bucket_type(self.options.bucket) == "allPublic"
+        except B2Error as error:
+            # /b2/ serves the file either way (and answers 502/503 itself while B2 is down): a page
+            # linking to public files must not fail because B2 could not be asked.
+            logger.warning(
+                "django-backblaze-b2: PublicStorage could not learn whether bucket %r is public (%s); "
+                "linking through /b2/.",
+                self.options.bucket,
+                type(error).__name__,
+            )
+            public = False
+        if not public:
             return super()._get_file_url(name)
         return self.public_url(name)
 

@@ -11,7 +11,8 @@ B2, in chunks of :attr:`DownloadView.chunk_size`: through a sync iterator under 
 under ASGI, so nothing is buffered.
 
 With the ``proxy_redirect_expiry`` option a permitted request is answered with a 302 to a short-lived
-direct B2 link instead (see ``docs/expiring-links-encryption-metadata.md``).
+direct B2 link instead (see ``docs/expiring-links-encryption-metadata.md``); with ``proxy_offload`` a
+permitted GET is handed to nginx, which downloads the body from B2 itself (see ``http.offload``).
 
 Finer permissions: set ``BACKBLAZE_CONFIG["download_permission"]`` to the dotted path of a callable
 ``(request, storage, name) -> bool``, or subclass :class:`DownloadView` and override
@@ -43,6 +44,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from . import access, http, routes
+from .expiring_links import authorizations_for
 from .metadata import FileMetadata
 from .storage import BackblazeB2Storage
 from .storages import LoggedInStorage, PublicStorage, StaffStorage
@@ -179,7 +181,9 @@ class DownloadView:
     staff_required: ClassVar[bool] = False
     #: None: the file's own stored Cache-Control, else ``http.DEFAULT_PUBLIC_CACHE_CONTROL``.
     cache_control: ClassVar[str | None] = None
-    chunk_size: ClassVar[int] = 1024 * 1024
+    chunk_size: ClassVar[int] = http.DEFAULT_CHUNK_SIZE
+    #: Under ASGI, the bytes read per trip to a worker thread (see :mod:`.http.streaming`).
+    read_ahead: ClassVar[int] = http.DEFAULT_READ_AHEAD
 
     @classmethod
     def as_view(cls) -> Callable[[HttpRequest, str], HttpResponseBase]:
@@ -286,13 +290,16 @@ class DownloadView:
         return file_meta(metadata, name)
 
     def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
-        """Checks the file's access mark, then redirects (``proxy_redirect_expiry``) or streams."""
+        """Checks the file's access mark, then redirects (``proxy_redirect_expiry``), hands the body to
+        the web server (``proxy_offload``) or streams."""
         seconds = storage.options.proxy_redirect_expiry
         if seconds is not None:
             # A fresh HEAD, not the memo: the link must be for the version whose mark was checked.
             self.checked_meta(storage.get_file_metadata(name), name)
             return redirect_to(storage.expiring_url(name, seconds, scope="file"))
 
+        if storage.options.proxy_offload is not None and request.method == "GET":
+            return self.offload(request, storage, name, storage.options.proxy_offload)
         conditional = any(header in request.headers for header in CONDITIONAL_HEADERS)
         ranged = request.method == "GET" and "Range" in request.headers
         if request.method == "GET" and not conditional and not ranged:
@@ -333,17 +340,32 @@ class DownloadView:
             downloaded.response.close()  # replaced since its metadata was learnt
         raise _StaleMetadataError(name)
 
+    def offload(self, request: HttpRequest, storage: BackblazeB2Storage, name: str, location: str) -> HttpResponseBase:
+        """Offload mode (the ``proxy_offload`` option): nginx downloads the body from B2 (see ``http.offload``).
+
+        The metadata is asked afresh: nginx fetches the newest version by name, and the headers
+        decided here must describe that version. A 304, 412 or 416 is answered here.
+        """
+        decision = self.decide(request, storage, self.checked_meta(storage.get_file_metadata(name), name))
+        if decision.body_range is None:
+            return self.respond(request, decision)
+        # A token for this exact file name only; nginx sends it to B2 and never to the browser.
+        authorizations = authorizations_for(storage._connection)
+        token = authorizations.token(storage.bucket, storage._key(name), http.OFFLOAD_TOKEN_SECONDS)
+        return http.offload_response(decision, location, storage.b2_url(name), token)
+
     def respond(
         self, request: HttpRequest, decision: http.Decision, downloaded: Any = None, name: str = ""
     ) -> HttpResponseBase:
         """A Django response for a decision, streaming ``downloaded`` (a b2sdk download) when it has a body."""
         if downloaded is not None and decision.body_range is not None and request.method == "GET":
-            return http.streaming_response(
+            return http.body_response(
                 decision,
                 downloaded.response,
                 asynchronous=isinstance(request, ASGIRequest),
                 chunk_size=self.chunk_size,
                 name=name,
+                read_ahead=self.read_ahead,
             )
         if downloaded is not None:
             downloaded.response.close()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import report
+from benchmarks import concurrency, report, spread
 from benchmarks.__main__ import _combine
 from benchmarks.measure import MIB, Stopwatch, cpu_ms_per_mib
 
@@ -103,7 +103,7 @@ def test_save_peak_memory_limit(peak: float, expected: bool) -> None:
     assert report.MEASURED_TARGETS[("save-large", "peak_mib")].check({"library": _ok(peak_mib=peak)}) is expected
 
 
-def test_repeated_runs_keep_the_best_speed_and_the_worst_memory() -> None:
+def test_repeated_runs_report_the_median_and_the_spread() -> None:
     runs = [
         _ok(mib_s=10.0, ttfb_seconds=0.3, cpu_ms_per_mib=0.5, peak_mib=1.0),
         _ok(mib_s=30.0, ttfb_seconds=0.2, cpu_ms_per_mib=0.2, peak_mib=3.0),
@@ -111,12 +111,87 @@ def test_repeated_runs_keep_the_best_speed_and_the_worst_memory() -> None:
     ]
     merged = _combine(runs)
     assert (merged["mib_s"], merged["ttfb_seconds"], merged["cpu_ms_per_mib"], merged["peak_mib"]) == (
-        30.0,
-        0.1,
+        20.0,
         0.2,
-        3.0,
+        0.3,
+        2.0,
     )
+    assert merged["mib_s_spread"] == {"median": 20.0, "min": 10.0, "max": 30.0, "rounds": 3}
     assert [run["mib_s"] for run in merged["rounds"]] == [10.0, 30.0, 20.0]
+    assert report._format_spread("mib_s", merged) == "20.0 (10.0-30.0)"
+
+
+def _rounds(**figures: list[float]) -> dict[str, Any]:
+    """A combined result whose rounds have these figures."""
+    count = len(next(iter(figures.values())))
+    return _combine([_ok(**{name: values[i] for name, values in figures.items()}) for i in range(count)])
+
+
+@pytest.mark.parametrize(
+    ("mine", "expected"),
+    [
+        ([95.0, 99.0, 91.0], "pass"),  # every round at least 0.9x
+        ([80.0, 85.0, 70.0], "FAIL"),  # no round
+        ([95.0, 80.0, 99.0], "inconclusive"),  # the spread straddles the target: no verdict
+    ],
+)
+def test_a_target_is_judged_in_every_round_and_a_split_is_inconclusive(mine: list[float], expected: str) -> None:
+    target = report.MEASURED_TARGETS[("read-large", "mib_s")]
+    by_contender = {"library": _rounds(mib_s=mine), "raw-b2sdk": _rounds(mib_s=[100.0, 100.0, 100.0])}
+    assert report.judge(target, by_contender) == expected
+
+
+def test_rounds_are_paired_by_number_so_a_slow_round_slows_both() -> None:
+    # Round 2 was slow for everyone: paired round by round, the library keeps up in each.
+    target = report.MEASURED_TARGETS[("proxy-large", "mib_s")]
+    by_contender = {"library": _rounds(mib_s=[100.0, 30.0, 95.0]), "raw-b2sdk": _rounds(mib_s=[100.0, 31.0, 100.0])}
+    assert report.judge(target, by_contender) == "pass"
+
+
+def test_spread_verdicts() -> None:
+    assert spread.verdict([True, True]) == "pass"
+    assert spread.verdict([False, None]) == "FAIL"
+    assert spread.verdict([True, False]) == "inconclusive"
+    assert spread.verdict([None]) == "n/a"
+    found = spread.Spread.of([3.0, 1.0, 2.0])
+    assert found is not None and found.format() == "2.0 (1.0-3.0)"
+
+
+def _measurement(contender: str, what: str, round_: int, **figures: float) -> concurrency.Measurement:
+    cpu = figures.pop("cpu", None)
+    rss = figures.pop("rss", None)
+    return concurrency.Measurement(
+        contender,
+        what,
+        round_,
+        bytes=int(figures.pop("mib", 1) * MIB),
+        worker_cpu_seconds=cpu,
+        worker_rss_mib=rss,
+        figures=figures,
+    )
+
+
+def test_the_concurrency_targets_compare_servers_round_by_round() -> None:
+    plan = concurrency.Plan(concurrency=(1, 9), rounds=2, servers=("gunicorn sync", "uvicorn"))
+    measurements = []
+    for round_ in range(2):
+        for server, cpu, small_cpu, rss_high in (("gunicorn sync", 1.0, 1.0, 50.0), ("uvicorn", 1.1, 3.0, 90.0)):
+            measurements += [
+                _measurement(server, "large C=1", round_, mib=100, cpu=cpu / 2, mib_s=100.0, rss=50.0),
+                _measurement(server, "large C=9", round_, mib=100, cpu=cpu / 2, mib_s=100.0, rss=rss_high),
+                _measurement(server, "small proxied", round_, cpu_ms_per_request=small_cpu, requests_s=1.0),
+                _measurement(server, "small plain", round_, cpu_ms_per_request=1.0, requests_s=2.0),
+            ]
+        measurements.append(_measurement("direct", "large C=1", round_, mib_s=200.0))
+    text, verdicts = concurrency.tables(measurements, plan)
+    by_target = {v["target"]: v["verdict"] for v in verdicts}
+    assert by_target["uvicorn worker CPU per MiB <= 1.2x gunicorn sync's"] == "pass"  # 1.1x
+    assert by_target["uvicorn worker CPU per proxied 1 KiB GET <= 1.2x gunicorn sync's"] == "FAIL"  # 3x
+    assert by_target["gunicorn sync: CPU per proxied 1 KiB GET <= 2x the plain view's"] == "pass"
+    assert by_target["uvicorn: CPU per proxied 1 KiB GET <= 2x the plain view's"] == "FAIL"
+    # 40 MiB more for 4 more streams per worker: 10 MiB each.
+    assert by_target["uvicorn worker RSS growth C=1 -> C=9 <= 2 MiB per extra stream"] == "FAIL"
+    assert "0.50x" in text  # proxied/direct at C=1
 
 
 def test_one_wrong_run_is_not_averaged_away() -> None:

@@ -49,7 +49,22 @@ def test_size_just_after_save_is_free(warm: BackblazeB2Storage, b2: SimulatedB2)
     assert b2.calls.total == 0
 
 
-def test_url_is_free(warm: BackblazeB2Storage, b2: SimulatedB2) -> None:
+def test_url_in_a_public_bucket_is_free(b2: SimulatedB2) -> None:
+    b2.create_bucket("site-public", "allPublic")
+    storage = BackblazeB2Storage(bucket="site-public")
+    storage.url("warm-up.txt")  # learns the bucket (and that it is public) once per process
+    b2.calls.clear()
+    storage.url("existing.txt")
+    assert b2.calls.total == 0
+
+
+def test_url_in_a_private_bucket_costs_one_download_authorization_reused(
+    warm: BackblazeB2Storage, b2: SimulatedB2
+) -> None:
+    # The bucket's type was learnt when it was looked up; the link carries a download authorization.
+    assert "Authorization=" in warm.url("existing.txt")
+    assert b2.calls.as_dict() == {"b2_get_download_authorization": 1}
+    b2.calls.clear()
     warm.url("existing.txt")
     assert b2.calls.total == 0
 

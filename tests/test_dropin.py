@@ -261,6 +261,7 @@ LOGGING_PROBE = """
     import django
     django.setup()
     from django.core.files.base import ContentFile
+    import django_backblaze_b2.testing  # the simulated B2 (a project would list it in INSTALLED_APPS)
     from django_backblaze_b2.storage import BackblazeB2Storage
     BackblazeB2Storage().save("a.txt", ContentFile(b"a"))
 """
@@ -357,8 +358,9 @@ def test_a_django_storages_option_name_gets_this_librarys_equivalent(
         untyped: Any = BackblazeB2Storage  # the option is unknown to the type checker too
         untyped(**{option: "x"})
     settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, option: "x"}
+    storage = BackblazeB2Storage()  # a settings mistake must not stop models.py from importing (E010 says it)
     with pytest.raises(ImproperlyConfigured, match=f"in BACKBLAZE_CONFIG: '{option}'.*use {equivalent}"):
-        BackblazeB2Storage()
+        storage.exists("a.txt")
 
 
 def test_url_takes_a_timedelta_for_expire(storage: BackblazeB2Storage) -> None:

@@ -49,8 +49,8 @@ def scope_of(storage: BackblazeB2Storage, url: str) -> tuple[str, int]:
     return unquote(prefix), int(seconds)  # the simulator's token spells the prefix URL-encoded
 
 
-def test_without_the_option_url_is_the_plain_b2_url(b2: SimulatedB2) -> None:
-    storage = BackblazeB2Storage(bucket="private-docs")
+def test_opted_out_url_is_the_plain_b2_url(b2: SimulatedB2) -> None:
+    storage = BackblazeB2Storage(bucket="private-docs", expiring_private_urls=False)
     url = storage.url("report.pdf")
     assert url.endswith("/file/private-docs/report.pdf")
     assert "Authorization" not in url

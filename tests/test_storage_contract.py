@@ -74,8 +74,8 @@ def test_save_does_not_close_or_move_callers_file(storage: BackblazeB2Storage) -
 
 def test_url_percent_encodes(storage: BackblazeB2Storage) -> None:
     url = storage.url("folder/a b#c?d%e.txt")
-    assert url.endswith("/file/django/folder/a%20b%23c%3Fd%25e.txt")
-    assert storage.url("ünïcode.txt").endswith("/file/django/%C3%BCn%C3%AFcode.txt")
+    assert url.split("?Authorization=")[0].endswith("/file/django/folder/a%20b%23c%3Fd%25e.txt")
+    assert storage.url("ünïcode.txt").split("?")[0].endswith("/file/django/%C3%BCn%C3%AFcode.txt")
 
 
 def test_url_of_no_name_is_a_clear_error(storage: BackblazeB2Storage) -> None:

@@ -1,4 +1,5 @@
-"""System checks for direct uploads (they run only when the direct-upload views are in the URLconf).
+"""System checks for direct uploads (registered in :mod:`..system_checks`; they report only when the
+direct-upload views are in the URLconf).
 
 Offline (``manage.py check``):
 
@@ -22,16 +23,15 @@ from typing import Any
 
 from b2sdk.v2.exception import B2Error
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 
-from ..connection import connection_for
+from ..client import client_for
 from . import incoming
 from .bucket_rules import allows_uploads, cancels_abandoned, incoming_prefix
 from .fields import URL_NAMESPACE, declared_fields
 
-TAG = "b2"
 _CORS_HINT = (
     "Add django_backblaze_b2.direct_uploads.cors_rule([<your site's origins>]) to the bucket's CORS rules "
     "(Backblaze console: Bucket Settings > CORS Rules, custom rules; or b2 bucket update --cors-rules) and "
@@ -74,7 +74,6 @@ def _refused_origins(rules: Iterable[Mapping[str, Any]]) -> list[str]:
     return [origin for origin in origins if not allows_uploads(rules, origin)]
 
 
-@register()
 def check_direct_upload_fields(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     targets, messages = _targets()
     seen: set[tuple[str, str]] = set()
@@ -96,7 +95,6 @@ def check_direct_upload_fields(app_configs: Any = None, **kwargs: Any) -> list[C
     return messages
 
 
-@register(TAG, deploy=True)
 def check_direct_upload_buckets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     targets, _messages = _targets()
     messages: list[CheckMessage] = []
@@ -105,7 +103,7 @@ def check_direct_upload_buckets(app_configs: Any = None, **kwargs: Any) -> list[
         options = target.storage.options
         if options.bucket not in looked_up:
             try:
-                connection = connection_for(options)
+                connection = client_for(options)
                 connection.ensure_authorized()
                 found = connection.api.list_buckets(bucket_name=options.bucket)
                 looked_up[options.bucket] = found[0] if found else None

@@ -13,6 +13,8 @@ from .headers import (
     is_passive,
     normalize_content_type,
 )
+from .offload import TOKEN_SECONDS as OFFLOAD_TOKEN_SECONDS
+from .offload import nginx_location, offload_response
 from .ranges import UNSATISFIABLE, ByteRange, Unsatisfiable, parse_range_header, select_range
 from .responder import (
     ALLOW_HEADER,
@@ -25,13 +27,26 @@ from .responder import (
     decide,
     method_not_allowed,
 )
-from .streaming import AsyncBody, IncompleteDownloadError, SyncBody, plain_response, streaming_response
+from .streaming import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_READ_AHEAD,
+    AsyncBody,
+    IncompleteDownloadError,
+    SyncBody,
+    body_response,
+    plain_response,
+    read_whole,
+    streaming_response,
+)
 
 __all__ = [
     "ALLOWED_METHODS",
     "ALLOW_HEADER",
+    "DEFAULT_CHUNK_SIZE",
     "DEFAULT_PUBLIC_CACHE_CONTROL",
+    "DEFAULT_READ_AHEAD",
     "NOT_MODIFIED_HEADERS",
+    "OFFLOAD_TOKEN_SECONDS",
     "PASSIVE_INLINE_TYPES",
     "PRIVATE_CACHE_CONTROL",
     "SANDBOX_CSP",
@@ -43,6 +58,7 @@ __all__ = [
     "IncompleteDownloadError",
     "SyncBody",
     "Unsatisfiable",
+    "body_response",
     "content_disposition",
     "decide",
     "evaluate_preconditions",
@@ -50,9 +66,12 @@ __all__ = [
     "is_passive",
     "make_etag",
     "method_not_allowed",
+    "nginx_location",
     "normalize_content_type",
+    "offload_response",
     "parse_range_header",
     "plain_response",
+    "read_whole",
     "select_range",
     "streaming_response",
     "strong_match",

@@ -13,12 +13,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils.module_loading import import_string
 
 from .. import names
 from ..storage import BackblazeB2Storage
+from ..usage import configured_backends
 
 Status = Literal["ok", "warning", "error"]
 
@@ -43,20 +42,15 @@ class Finding:
 
 def b2_storage_aliases() -> list[str]:
     """The aliases in ``settings.STORAGES`` whose backend is a ``BackblazeB2Storage``."""
-    aliases = []
-    for alias, config in settings.STORAGES.items():
-        backend = import_string(config["BACKEND"])
-        if isinstance(backend, type) and issubclass(backend, BackblazeB2Storage):
-            aliases.append(alias)
-    return aliases
+    return [alias for alias, backend, _options in configured_backends() if issubclass(backend, BackblazeB2Storage)]
 
 
 def check_storage(storage: BackblazeB2Storage, *, probe: bool = True) -> Iterator[Finding]:
     """The findings for one storage, in order; stops at the first step the others depend on."""
-    connection = storage._connection
     try:
+        connection = storage._connection
         # A fresh authorization, not the cached one: the point is to prove the credentials work.
-        connection._authorize()
+        api = connection.verified_api()
     except Exception as error:
         yield Finding(
             "credentials",
@@ -67,10 +61,10 @@ def check_storage(storage: BackblazeB2Storage, *, probe: bool = True) -> Iterato
         return
     yield Finding("credentials", "ok", f"authorized in realm {connection.realm!r}")
 
-    capabilities = list(capability_findings(connection.account_info.get_allowed(), storage))
+    capabilities = list(capability_findings(api.account_info.get_allowed(), storage))
     yield from capabilities
 
-    bucket = list(_bucket_findings(storage))
+    bucket = list(_bucket_findings(api, storage))
     yield from bucket
     if any(finding.status == "error" for finding in capabilities + bucket):
         return
@@ -111,10 +105,10 @@ def capability_findings(allowed: Mapping[str, Any] | None, storage: BackblazeB2S
         )
 
 
-def _bucket_findings(storage: BackblazeB2Storage) -> Iterator[Finding]:
+def _bucket_findings(api: Any, storage: BackblazeB2Storage) -> Iterator[Finding]:
     name = storage.options.bucket
     try:
-        found = storage._connection.api.list_buckets(bucket_name=name)
+        found = api.list_buckets(bucket_name=name)
     except Exception as error:
         yield Finding("bucket", "error", f"could not look up bucket {name!r}: {_describe(error)}")
         return

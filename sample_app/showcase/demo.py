@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,12 @@ DEMO_USERS = (
 
 
 def ensure_demo_users() -> list[str]:
-    """Create the demo users, or reset their password and role; returns the names created."""
+    """Create the demo users, or reset their password and role; returns the names created.
+
+    The staff user may manage the sample's models in /admin/ (staff status alone shows an admin with
+    nothing in it)."""
     user_model = get_user_model()
+    sample_permissions = list(Permission.objects.filter(content_type__app_label="showcase"))
     created_names = []
     for demo in DEMO_USERS:
         user, created = user_model.objects.get_or_create(username=demo.username)
@@ -33,6 +38,7 @@ def ensure_demo_users() -> list[str]:
         user.is_staff = demo.is_staff
         user.is_active = True
         user.save()
+        user.user_permissions.set(sample_permissions if demo.is_staff else [])  # type: ignore[attr-defined]
         if created:
             created_names.append(demo.username)
     return created_names

@@ -47,8 +47,8 @@ SHELVES = (
         storage_class="BackblazeB2Storage",
         model=PrivateDocument,
         summary=(
-            "Private documents. url() is the file's B2 address, which a private bucket refuses without an "
-            "authorization token; the page links to an owner-only download view instead."
+            "Private documents in a private bucket. url() is an expiring B2 link (an hour) that works for "
+            "whoever holds it, so this page never shows it: each owner downloads through the sample's own view."
         ),
         anonymous=ASKED_TO_LOG_IN,
         user="the file if they uploaded it, else 404",

@@ -65,3 +65,25 @@ def test_a_private_video_gets_no_player_as_its_download_view_sends_an_attachment
     page = alice.get("/storages/private/").content.decode()
     assert "clip.webm" in page
     assert "<video" not in page
+
+
+def test_the_staff_demo_user_can_manage_the_samples_models_in_the_admin(
+    staff: Client, alice: Client, b2: SimulatedB2
+) -> None:
+    page = staff.get("/admin/").content.decode()
+    for model in ("Private documents", "Public files", "Logged in files", "Staff files", "Data exports"):
+        assert model in page
+    assert staff.get("/admin/showcase/privatedocument/add/").status_code == 200
+    assert alice.get("/admin/").status_code == 302  # not staff: asked to log in as staff
+
+
+def test_the_private_page_never_shows_a_url_anyone_could_follow(
+    alice: Client, b2: SimulatedB2, demo_users: dict[str, User]
+) -> None:
+    document = PrivateDocument.objects.create(
+        uploaded_by=demo_users["alice"], file=ContentFile(b"x", name="secret.txt")
+    )
+    assert "Authorization=" in document.file.url  # url() of a private bucket is an expiring link...
+    page = alice.get("/storages/private/").content.decode()
+    assert "secret.txt" in page
+    assert "Authorization=" not in page and "/file/" not in page  # ...which this page never shows

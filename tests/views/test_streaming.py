@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -117,10 +119,21 @@ async def _asgi_streams(stored: str, b2_responses: list[DownloadSpy]) -> None:
     chunks = aiter(response.streaming_content)
     first = await anext(chunks)
     (b2_response,) = b2_responses
-    assert b2_response.bytes_read == len(first) < SIZE - 100  # one chunk of the range read, not more
+    assert len(first) == DownloadView.read_ahead // 4  # ASGI reads in quarters of read_ahead
+    # The reader thread runs ahead of the client by DownloadView.read_ahead bytes, then waits.
+    await _settled(lambda: b2_response.bytes_read >= DownloadView.read_ahead)
+    assert b2_response.bytes_read == DownloadView.read_ahead < SIZE - 100
     rest = b"".join([chunk async for chunk in chunks])
     assert first + rest == DATA[100:]
     assert b2_response.closed
+
+
+async def _settled(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Wait for another thread to make ``condition`` true (no assertion on how long that takes)."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # had it gone past the condition's mark, it would have by now
 
 
 def test_asgi_head_and_304(stored: str) -> None:

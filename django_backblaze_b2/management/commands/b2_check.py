@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from ...operations.check import b2_storage_aliases, check_storage
@@ -32,10 +33,17 @@ class Command(BaseCommand):
             raise CommandError("No storage in settings.STORAGES uses a django-backblaze-b2 backend.")
         errors = warnings = 0
         for alias in aliases:
-            storage = storage_for(alias)
-            if not isinstance(storage, BackblazeB2Storage):
-                raise CommandError(f"Storage {alias!r} is a {type(storage).__name__}, not a B2 storage.")
-            location = f", location {storage.options.location!r}" if storage.options.location else ""
+            try:
+                storage = storage_for(alias)
+                if not isinstance(storage, BackblazeB2Storage):
+                    raise CommandError(f"Storage {alias!r} is a {type(storage).__name__}, not a B2 storage.")
+                location = f", location {storage.options.location!r}" if storage.options.location else ""
+            except ImproperlyConfigured as error:
+                # Reported like any other finding, so the storages after it are still checked.
+                self.stdout.write(alias)
+                self.stdout.write(f"  {MARKS['error']}  settings: {error}", self.style.ERROR)
+                errors += 1
+                continue
             self.stdout.write(f"{alias} ({type(storage).__name__}, bucket {storage.options.bucket!r}{location})")
             for finding in check_storage(storage, probe=not options["no_probe"]):
                 style = {"ok": self.style.SUCCESS, "warning": self.style.WARNING, "error": self.style.ERROR}

@@ -31,11 +31,12 @@ from .codecs import (
 from .downloads import Download, answer, find_version
 from .errors import B2ApiError, b2_error_from_exception, bad_request
 from .model import ServerRawSimulator
-from .operations import Call, find
+from .operations import Call
 from .ops_account import authorize_account
 from .ops_files import version_answer
 from .ops_large import part_answer
 from .persistence import Changes, StateStore
+from .registry import find
 from .rules import check_file_info, check_file_name, content_type_for, part_number, require
 
 API_VERSIONS = ("v1", "v2", "v3", "v4")

@@ -78,12 +78,3 @@ def operation(name: str, *, mutates: bool) -> Callable[[Callable[[Call], Answer]
         return run
 
     return register
-
-
-def find(name: str) -> Operation:
-    from . import ops_account, ops_buckets, ops_files, ops_large  # noqa: F401 (they register themselves)
-
-    found = OPERATIONS.get(name)
-    if found is None:
-        raise B2ApiError(404, "not_found", f"Unknown API: {name}")
-    return found

@@ -1,0 +1,73 @@
+"""Registers the library's system checks with Django.
+
+Imported by the package's ``__init__``, so the checks run wherever anything of this library is used
+(a storage in ``STORAGES`` or a model), even when ``"django_backblaze_b2"`` is missing from
+``INSTALLED_APPS``. Registering
+twice is harmless: Django keeps a set of check functions.
+
+The functions registered here only hand over to the check modules, which are imported when the
+checks run: they build storages, and importing them with the package would import everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import checks
+
+#: ``manage.py check --deploy --tag b2`` runs only the checks that ask B2.
+DEPLOY_TAG = "b2"
+
+
+@checks.register()
+def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from . import checks as offline
+
+    return [
+        *offline.check_settings(app_configs),
+        *offline.check_storage_options(app_configs),
+        *offline.check_download_permission(app_configs),
+        *offline.check_routes_reachable(app_configs),
+    ]
+
+
+@checks.register(checks.Tags.security)
+def routes_are_separate(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from . import checks as offline
+
+    return offline.check_route_separation(app_configs)
+
+
+@checks.register(checks.Tags.caches)
+def account_info_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .checks_account_info import check_account_info_cache
+
+    return check_account_info_cache(app_configs)
+
+
+@checks.register(DEPLOY_TAG, deploy=True)
+def buckets_match_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .checks_buckets import check_buckets
+
+    return check_buckets(app_configs)
+
+
+@checks.register(checks.Tags.staticfiles)
+def collectstatic_is_this_librarys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .checks_staticfiles import check_collectstatic_command
+
+    return check_collectstatic_command(app_configs)
+
+
+@checks.register()
+def direct_upload_fields(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .direct_uploads.checks import check_direct_upload_fields
+
+    return check_direct_upload_fields(app_configs)
+
+
+@checks.register(DEPLOY_TAG, deploy=True)
+def direct_upload_buckets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .direct_uploads.checks import check_direct_upload_buckets
+
+    return check_direct_upload_buckets(app_configs)
