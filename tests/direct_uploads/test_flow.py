@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
+import requests
 
+from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 from showcase.models import LargeUpload
 
@@ -202,3 +205,25 @@ def test_the_browsers_name_is_only_a_base_name(browser: Browser, given: str, sto
     sha1s = browser.send_parts(grant, data)
     reference = browser.post("complete", upload=grant["upload"], partSha1Array=sha1s).json()["finished"]
     assert browser.submit(reference).json()["name"] == stored
+
+
+def test_the_browser_never_gets_a_token_that_writes_other_names(browser: Browser) -> None:
+    data = data_of(SIZE)
+    grant = browser.begin(data).json()
+    target = browser.post("part-url", upload=grant["upload"]).json()
+    storage = LargeUpload().file.storage
+    assert isinstance(storage, BackblazeB2Storage)
+    assert target["authorizationToken"] != storage._connection.api.account_info.get_account_auth_token()
+    planted = requests.post(
+        target["uploadUrl"].replace("b2_upload_part", "b2_upload_file"),
+        data=b"<script>",
+        headers={
+            "Authorization": target["authorizationToken"],
+            "X-Bz-File-Name": "large/planted.html",
+            "Content-Type": "text/html",
+            "X-Bz-Content-Sha1": hashlib.sha1(b"<script>").hexdigest(),
+        },
+        timeout=30,
+    )
+    assert planted.status_code in (400, 401, 404)
+    assert "large/planted.html" not in bucket_names(browser.b2)
