@@ -5,7 +5,6 @@ from __future__ import annotations
 import posixpath
 from typing import cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -15,6 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks import task_backends
+
+from django_backblaze_b2 import BackblazeB2Storage
+from django_backblaze_b2.direct_uploads.incoming import reachable_by_browsers
 
 from . import exports
 from .conf import b2_description
@@ -77,7 +79,8 @@ def large_uploads(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Saved {upload.file.name} ({upload.file.size} bytes).")
             return redirect("large-uploads")
     uploads = LargeUpload.objects.filter(uploaded_by=request.user)[:50]
-    embedded = bool(getattr(settings, "BACKBLAZE_CONFIG", {}).get("simulator"))
+    storage = LargeUpload().file.storage
+    embedded = isinstance(storage, BackblazeB2Storage) and not reachable_by_browsers(storage)
     context = {"form": form, "uploads": uploads, "embedded_b2": embedded, "b2_description": b2_description()}
     return render(request, "showcase/large_uploads.html", context)
 
