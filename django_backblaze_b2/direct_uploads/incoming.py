@@ -87,6 +87,16 @@ def reachable_by_browsers(storage: BackblazeB2Storage) -> bool:
     return simulator is None or not getattr(simulator, "in_process", False)
 
 
+def upload_origins(storage: BackblazeB2Storage) -> list[str]:
+    """Where the browser sends parts, for a Content-Security-Policy's ``connect-src``: Backblaze's
+    upload pods on B2 itself, else the origin of the B2 in use (the local B2 server)."""
+    realm = storage._connection.realm
+    if "://" not in realm:
+        return ["https://*.backblaze.com"]  # b2sdk's named realms: production, staging, dev
+    scheme, _, rest = realm.partition("://")
+    return [f"{scheme}://{rest.split('/', 1)[0]}"]
+
+
 def minimum_part_size(storage: BackblazeB2Storage) -> int:
     """B2's ``absoluteMinimumPartSize`` for this account (no call once authorized)."""
     connection = storage._connection

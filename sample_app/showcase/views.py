@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tasks import task_backends
 
 from django_backblaze_b2 import BackblazeB2Storage
-from django_backblaze_b2.direct_uploads.incoming import reachable_by_browsers
+from django_backblaze_b2.direct_uploads.incoming import reachable_by_browsers, upload_origins
 
 from . import exports
 from .conf import b2_description
@@ -80,9 +80,16 @@ def large_uploads(request: HttpRequest) -> HttpResponse:
             return redirect("large-uploads")
     uploads = LargeUpload.objects.filter(uploaded_by=request.user)[:50]
     storage = LargeUpload().file.storage
-    embedded = isinstance(storage, BackblazeB2Storage) and not reachable_by_browsers(storage)
+    assert isinstance(storage, BackblazeB2Storage)
+    embedded = not reachable_by_browsers(storage)
     context = {"form": form, "uploads": uploads, "embedded_b2": embedded, "b2_description": b2_description()}
-    return render(request, "showcase/large_uploads.html", context)
+    response = render(request, "showcase/large_uploads.html", context)
+    # The widget needs no inline script and no eval: only its own origin and B2's for the parts.
+    response["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"connect-src 'self' {' '.join(upload_origins(storage))}"
+    )
+    return response
 
 
 @require_GET
