@@ -124,7 +124,8 @@ def measure(operation: str, n: int, endpoint: B2Endpoint) -> dict[str, Any]:
 def _control(endpoint: B2Endpoint, method: str, action: str) -> Any:
     import requests
 
-    response = requests.request(method, f"{endpoint.realm}/_control/{action}", timeout=30)
+    body: dict[str, Any] | None = {} if method == "POST" else None
+    response = requests.request(method, f"{endpoint.realm}/_control/{action}", json=body, timeout=30)
     response.raise_for_status()
     return response.json()
 

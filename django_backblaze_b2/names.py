@@ -13,9 +13,10 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousFileOperation
 
-# Backblaze's "Files" documentation: "Names can be pretty much any UTF-8 string up to 1024 bytes long",
-# with "a maximum of 250 bytes of UTF-8 in each segment of a file name" (the part between slashes).
-MAX_KEY_BYTES = 1024
+# Backblaze documents file names of up to 1024 UTF-8 bytes, at most 250 per segment (the part between
+# slashes). b2sdk refuses names over 1000 bytes before it calls B2 (validate_b2_file_name, used by
+# uploads of streams and by copies), so 1000 is the limit every method of this library can keep.
+MAX_KEY_BYTES = 1000
 MAX_SEGMENT_BYTES = 250
 
 

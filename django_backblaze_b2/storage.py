@@ -381,7 +381,7 @@ class BackblazeB2Storage(Storage):
         after that long.
 
         ``parameters`` and ``http_method`` are django-storages' S3 arguments: B2 has no equivalent, so
-        anything but ``None`` (or ``"GET"``) is refused with what to do instead.
+        anything but ``None`` (or ``"GET"``, ``"HEAD"``) is refused with what to do instead.
         """
         if isinstance(expire, Mapping):  # django-storages' url(name, parameters) given positionally
             parameters, expire = expire, None
@@ -391,7 +391,7 @@ class BackblazeB2Storage(Storage):
                 "parameters. Set the headers B2 serves a file with when it is uploaded: the "
                 "'default_upload_headers' or 'upload_headers_function' options, or get_upload_options()."
             )
-        if http_method is not None and http_method.upper() != "GET":
+        if http_method is not None and http_method.upper() not in ("GET", "HEAD"):
             raise ValueError(
                 f"url(http_method={http_method!r}) is django-storages' S3 option; B2 download links are for "
                 "GET (and HEAD) only. Upload with storage.save() or storage.open(name, 'wb')."

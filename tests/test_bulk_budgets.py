@@ -88,7 +88,8 @@ def test_first_collectstatic_costs_one_listing_and_the_uploads(static_b2: Simula
     assert static_b2.calls.by_class()["B"] == 0
     assert static_b2.calls.by_class()["C"] == listings(static_b2) == 1  # an empty location is one page
     # A long run shows its progress (files, bytes, rate) on stderr.
-    assert f"{N_FILES} files ({N_FILES} copied)" in err and "files/s" in err
+    assert f"{N_FILES}/{N_FILES} files ({N_FILES} copied)" in err and "files/s" in err
+    assert "ETA" in err  # the files are counted first (a walk of the local folders)
 
 
 def test_repeated_collectstatic_costs_the_listing_only(static_b2: SimulatedB2) -> None:

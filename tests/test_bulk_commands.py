@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_backblaze_b2.access import MARK_KEY
 from django_backblaze_b2.operations.copy import CopyOutcome, copy_media
-from django_backblaze_b2.operations.inventory import Cursor, StoredFile
+from django_backblaze_b2.operations.inventory import Cursor, StoredFile, inventory_of
 from django_backblaze_b2.operations.orphans import DeleteOutcome, delete_orphans, find_orphans
 from django_backblaze_b2.operations.references import References
 from django_backblaze_b2.storage import BackblazeB2Storage
@@ -322,3 +322,47 @@ def test_orphans_command_budget(media: SimulatedB2) -> None:
 
     assert "1200 orphaned file(s)" in out and "Deleted 1200 file(s)" in out
     assert media.calls.by_class() == {"A": 1200, "B": 0, "C": 2}
+
+
+def test_a_row_saved_while_orphans_are_deleted_keeps_its_file(media: SimulatedB2) -> None:
+    names = [f"documents/{i:04}.txt" for i in range(300)]
+    upload(media, "staging-media", names)
+    late = names[250]  # in the second batch of candidates, asked about again just before its deletes
+    outcomes: dict[str, str] = {}
+
+    def on_file(outcome: DeleteOutcome) -> None:
+        if not outcomes:
+            Document.objects.create(file=late)  # the merge has passed every reference by now
+        outcomes[outcome.name] = outcome.action
+
+    report = delete_orphans(storages["default"], min_age=timedelta(0), workers=1, on_file=on_file)
+
+    assert outcomes[late] == "kept"
+    assert report.counts == {"deleted": 299, "kept": 1}
+    assert media.file_names("staging-media") == [late]
+
+
+def test_a_local_storage_is_walked_in_b2s_order(tmp_path: Path) -> None:
+    for name in [*ODD_NAMES, "docs.txt", "docs-2/x.txt", "top.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+
+    walked = [stored.name for stored in inventory_of(FileSystemStorage(location=tmp_path)).files()]
+
+    assert walked == sorted(walked, key=lambda name: name.encode())
+    assert len(walked) == len(ODD_NAMES) + 3
+
+
+def test_orphans_of_a_local_storage(media: SimulatedB2, tmp_path: Path) -> None:
+    local = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}
+    for name in ODD_NAMES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    with storages_setting({"default": local}):
+        Document.objects.bulk_create(Document(file=name) for name in ODD_NAMES[1:])
+
+        out, _err = run("b2_orphans", "--min-age", "0", "--delete", "--no-input")
+
+    assert "1 orphaned file(s)" in out and "Deleted 1 file(s)" in out
+    assert not (tmp_path / ODD_NAMES[0]).exists()
+    assert all((tmp_path / name).exists() for name in ODD_NAMES[1:])

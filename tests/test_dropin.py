@@ -246,7 +246,7 @@ LOGGING_PROBE = """
     settings.configure(
         BACKBLAZE_CONFIG={"simulator": True, "application_key_id": "id", "application_key": "key"},
         CACHES={"django-backblaze-b2": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
-        INSTALLED_APPS=%(apps)r,
+        INSTALLED_APPS=[*%(apps)r, "django_backblaze_b2.testing"],  # the simulated B2
         LOGGING={
             "version": 1,
             "disable_existing_loggers": False,
@@ -377,4 +377,4 @@ def test_url_refuses_django_storages_s3_arguments_clearly(storage: BackblazeB2St
         storage.url("a.txt", {"ResponseContentDisposition": "attachment"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"http_method='PUT'.*GET"):
         storage.url("a.txt", http_method="PUT")
-    assert storage.url("a.txt", http_method="GET") == storage.url("a.txt")
+    assert storage.url("a.txt", http_method="GET") == storage.url("a.txt", http_method="head") == storage.url("a.txt")

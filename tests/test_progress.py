@@ -76,3 +76,11 @@ def test_human_bytes_and_durations() -> None:
     assert human_duration(59.4) == "59s"
     assert human_duration(125) == "2m05s"
     assert human_duration(7300) == "2h01m"
+
+
+def test_a_message_of_ones_own_rubs_out_the_line_on_a_terminal_only() -> None:
+    written: list[str] = []
+    Progress(written.append, tty=True).clear()
+    Progress(written.append, tty=False).clear()
+
+    assert written == ["\r\x1b[K"]

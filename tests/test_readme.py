@@ -62,7 +62,7 @@ def block_starting(first_line: str) -> str:
 def filled_in(block: str, redis_url: str) -> str:
     """The README's placeholders (``...``) replaced by what a project has anyway; nothing else changes."""
     replacements = {
-        "[...,": "[*BASE_APPS,",
+        '["django_backblaze_b2", ...]': '["django_backblaze_b2", *BASE_APPS]',
         '"default": {...}': '"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}',
         '"redis://..."': repr(redis_url),
     }

@@ -264,3 +264,17 @@ def test_manifest_collectstatic_clear_then_collect(manifest_static: SimulatedB2)
     names = manifest_static.file_names("static-site")
     assert "static/stale/old.abcdef123456.css" not in names
     assert "static/staticfiles.json" in names
+
+
+@heavy
+def test_manifest_collectstatic_costs_a_listing_not_calls_per_file(manifest_static: SimulatedB2) -> None:
+    collectstatic()
+    for args in ((), ("--clear",)):
+        manifest_static.calls.clear()
+
+        collectstatic(*args)
+
+        # One listing for the run (post-processing included); the few class B calls read the manifest.
+        by_class = manifest_static.calls.by_class()
+        assert by_class["C"] == manifest_static.calls["b2_list_file_versions"] == 1, args
+        assert by_class["B"] <= 3, args

@@ -46,6 +46,11 @@ B2_HEADERS = (
     "x-bz-content-sha1",
     "x-bz-upload-timestamp",
     "x-bz-server-side-encryption",
+    "x-bz-content-md5",
+    # File info this library and b2sdk write themselves (the access mark, b2sdk's own fields).
+    "x-bz-info-django-b2-route",
+    "x-bz-info-src_last_modified_millis",
+    "x-bz-info-large_file_sha1",
     "Expires",
 )
 #: How long the token handed to nginx lives: nginx sends it at once, so short is enough; tokens are

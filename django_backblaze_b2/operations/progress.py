@@ -87,6 +87,11 @@ class Progress:
         elif self.files_done % self.every == 0:
             self.write(f"{self.line()}\n")
 
+    def clear(self) -> None:
+        """Before printing a message of one's own: on a terminal, rub out the line (the next update redraws it)."""
+        if self.tty:
+            self.write("\r\x1b[K")
+
     def line(self) -> str:
         total = f"/{self.total_files}" if self.total_files else ""
         parts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(self.counts.items()))

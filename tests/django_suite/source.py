@@ -32,7 +32,11 @@ def file_storage_tests() -> Path:
         extracted = Path(work) / "file_storage"
         prefix = f"{sdist.name.removesuffix('.tar.gz')}/{SUITE}/"
         with tarfile.open(sdist) as archive:
-            members = [member for member in archive.getmembers() if member.name.startswith(prefix) and member.isfile()]
+            members = [
+                member
+                for member in archive.getmembers()
+                if member.name.startswith(prefix) and member.isfile() and ".." not in member.name.split("/")
+            ]
             if not members:
                 raise UnavailableError(f"{sdist.name} has no {SUITE}/.")
             extracted.mkdir()

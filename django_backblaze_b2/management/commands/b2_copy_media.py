@@ -53,9 +53,10 @@ class Command(BaseCommand):
         progress = progress_for(self, total)
 
         def on_file(outcome: CopyOutcome) -> None:
-            progress.update(outcome.action, outcome.size)
             if outcome.action == "failed":
+                progress.clear()
                 self.stderr.write(f"  failed: {outcome.name}: {outcome.error}")
+            progress.update(outcome.action, outcome.size)
 
         def on_warning(text: str) -> None:
             self.stderr.write(self.style.WARNING(f"Warning: {text}"))

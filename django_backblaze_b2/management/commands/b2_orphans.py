@@ -85,13 +85,15 @@ class Command(BaseCommand):
         def on_file(outcome: DeleteOutcome) -> None:
             if outcome.action == "too young":
                 return
-            progress.update(outcome.action, outcome.size)
+            if outcome.action != "deleted" or listing:
+                progress.clear()
             if outcome.action == "kept":
                 self.stdout.write(f"kept {outcome.name}: a row refers to it now")
             elif outcome.action == "failed":
                 self.stderr.write(f"  failed: {outcome.name}: {outcome.error}")
             elif listing:
                 self.stdout.write(f"deleted {human_bytes(outcome.size):>10}  {outcome.name}")
+            progress.update(outcome.action, outcome.size)
 
         report = delete_orphans(storage, scan, workers=options["workers"], on_file=on_file)
         progress.finish()

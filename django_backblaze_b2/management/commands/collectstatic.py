@@ -12,8 +12,10 @@ This command is the one ``manage.py`` runs when ``django_backblaze_b2`` is liste
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any
 
+from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import Command as CollectStatic
 from django.core.files.storage import Storage
 
@@ -30,12 +32,21 @@ class Command(CollectStatic):
             result: dict[str, Any] = super().collect()
             return result
         if self.verbosity >= 1:
-            self._progress = progress_for(self)
+            self._progress = progress_for(self, self._count_found_files())
         with collecting():
             result = super().collect()
         if self._progress is not None:
             self._progress.finish()
         return result
+
+    def _count_found_files(self) -> int:
+        """The files collect() will handle, as it finds them (a walk of local folders): for the ETA."""
+        found = set()
+        for finder in get_finders():
+            for path, storage in finder.list(self.ignore_patterns):
+                prefix = getattr(storage, "prefix", None)
+                found.add(os.path.join(prefix, path) if prefix else path)
+        return len(found)
 
     def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
         copied, unmodified = len(self.copied_files), len(self.unmodified_files)
