@@ -87,6 +87,7 @@ class DirectUploadWidget(forms.ClearableFileInput):
             return None  # the views are not in the URLconf: uploads go through Django
         return {
             "ticket": sign_ticket(self.limits),
+            "field": self.limits.field,
             "reference_name": self.reference_name(name),
             "urls": urls,
             "max_size": self.limits.max_size,

@@ -24,6 +24,7 @@ def test_the_widget_renders_no_script_and_a_fallback_file_input() -> None:
     assert "<script" not in page
     assert re.search(r'<input type="file" name="file"[^>]*required', page)
     assert 'name="file__b2_upload"' in page
+    assert 'data-b2-field="showcase.LargeUpload.file"' in page  # what resumable uploads are kept under
     assert 'data-b2-begin="/b2-uploads/begin"' in page
     assert UploadForm().media.render_js() == ['<script src="/static/django_backblaze_b2/direct-upload.js"></script>']
 
