@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import b2server, bulk, concurrency, report
+from . import b2server, bulk, concurrency, nginx, report
 from .endpoints import ROOT
 from .environments import reference_python
 from .measure import MIB
@@ -211,8 +211,9 @@ class Bench:
         ]
         servers = tuple(
             name
-            for name in (concurrency.SERVERS if self.arguments.full else concurrency.DEFAULT_SERVERS)
-            if not name.startswith("uvicorn") or importlib.util.find_spec("uvicorn")
+            for name in (concurrency.ALL_SERVERS if self.arguments.full else concurrency.DEFAULT_SERVERS)
+            if (not name.startswith("uvicorn") or importlib.util.find_spec("uvicorn"))
+            and (name not in concurrency.OFFLOADED or nginx.nginx_binary())
         )
         if missing:
             self.concurrency_text = f"Concurrency: n/a ({' and '.join(missing)} not found)"

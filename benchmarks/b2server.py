@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from .endpoints import BUCKET, ROOT, B2Endpoint
+from .endpoints import BUCKET, MARK_KEY, ROOT, B2Endpoint
 from .measure import MIB
 
 SERVER_MODULE = "django_backblaze_b2.testing.server"
@@ -77,13 +77,15 @@ class LocalB2Server:
         assert self.endpoint is not None
         return {"realm": self.endpoint.realm, "key_id": self.endpoint.key_id, "key": self.endpoint.key}
 
-    def upload(self, path: Path, name: str) -> None:
+    def upload(self, path: Path, name: str, route: str = "logged_in") -> None:
+        """Upload a file with the access mark of ``route`` (what its proxied storage would write)."""
         assert self.endpoint is not None
-        self.endpoint.authorized_api().get_bucket_by_name(BUCKET).upload_local_file(str(path), name)
+        bucket = self.endpoint.authorized_api().get_bucket_by_name(BUCKET)
+        bucket.upload_local_file(str(path), name, file_info={MARK_KEY: route})
 
-    def upload_bytes(self, data: bytes, name: str) -> None:
+    def upload_bytes(self, data: bytes, name: str, route: str = "logged_in") -> None:
         assert self.endpoint is not None
-        self.endpoint.authorized_api().get_bucket_by_name(BUCKET).upload_bytes(data, name)
+        self.endpoint.authorized_api().get_bucket_by_name(BUCKET).upload_bytes(data, name, file_info={MARK_KEY: route})
 
     def delete(self, name: str) -> None:
         assert self.endpoint is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,13 +24,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import b2server
+from . import b2server, nginx
 from .endpoints import BUCKET, ROOT
 from .measure import MIB
 from .processes import RssSampler, children, cpu_seconds
 from .spread import Spread, verdict
 
 WORKERS = 2
+#: Slow clients: this many download the big file at once, each taking about SLOW_SECONDS, while
+#: SLOW_PROBES 1 KiB GETs (sent together, after them) are timed.
+SLOW_CLIENTS = 10
+SLOW_SECONDS = 1
+SLOW_PROBES = 3
 SMALL_NAME = "concurrency/small.bin"
 START_TIMEOUT = 60
 
@@ -56,8 +62,12 @@ SERVERS: dict[str, Callable[[str], list[str]]] = {
     "uvicorn": lambda bind: _uvicorn("benchmarks.site.asgi:application", bind),
     "uvicorn, Django's handler": lambda bind: _uvicorn("benchmarks.site.asgi:django_application", bind),
 }
+#: Servers behind nginx in offload mode (``proxy_offload``): the name, and the server nginx fronts.
+OFFLOAD_LOCATION = "/_b2/"
+OFFLOADED = {"gunicorn sync + nginx offload": "gunicorn sync"}
 #: The servers of a default run (--full adds the rest).
-DEFAULT_SERVERS = ("gunicorn sync", "gunicorn gthread 2x4", "uvicorn")
+DEFAULT_SERVERS = ("gunicorn sync", "gunicorn gthread 2x4", "uvicorn", "gunicorn sync + nginx offload")
+ALL_SERVERS = (*SERVERS, *OFFLOADED)
 DIRECT = "direct"
 
 
@@ -109,23 +119,41 @@ def curl_available() -> bool:
     return shutil.which("curl") is not None
 
 
-def fetch(urls: list[str], concurrency: int, headers: dict[str, str] | None = None) -> tuple[float, list[str]]:
-    """Fetch ``urls`` with at most ``concurrency`` transfers at once; wall seconds and, per URL,
-    ``"<status> <bytes>"``."""
-    with tempfile.NamedTemporaryFile("w", suffix=".curl", delete=False) as config:
-        for url in urls:
-            config.write(f'url = "{url}"\noutput = "/dev/null"\n')
+def _curl(urls: list[str], concurrency: int, headers: dict[str, str] | None, config: Path) -> list[str]:
+    config.write_text("".join(f'url = "{url}"\noutput = "/dev/null"\n' for url in urls))
     command = ["curl", "-s", "-Z", "--parallel-immediate", "--parallel-max", str(concurrency)]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    command += ["-w", "%{http_code} %{size_download}\\n", "-K", config.name]
-    try:
+    return [*command, "-w", "%{http_code} %{size_download} %{time_total}\\n", "-K", str(config)]
+
+
+def fetch(urls: list[str], concurrency: int, headers: dict[str, str] | None = None) -> tuple[float, list[str]]:
+    """Fetch ``urls`` with at most ``concurrency`` transfers at once; wall seconds and, per URL,
+    ``"<status> <bytes> <seconds>"``."""
+    with tempfile.TemporaryDirectory() as scratch:
+        command = _curl(urls, concurrency, headers, Path(scratch) / "urls.curl")
         started = time.perf_counter()
         answer = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
         seconds = time.perf_counter() - started
-    finally:
-        os.unlink(config.name)
     return seconds, answer.stdout.split("\n")[:-1]
+
+
+@contextmanager
+def slow_downloads(urls: list[str], bytes_per_second: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Clients downloading ``urls`` all at once, each at most ``bytes_per_second``, for a ``with`` block
+    (waited for at its end)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        command = _curl(urls, len(urls), None, Path(scratch) / "urls.curl")
+        command[1:1] = ["--limit-rate", str(bytes_per_second)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            yield process
+        finally:
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 class Served:
@@ -163,12 +191,23 @@ def serve(name: str, env: dict[str, str], logs: Path) -> Iterator[Served]:
     bind = f"127.0.0.1:{free_port()}"
     log_path = logs / f"concurrency-{name.replace(' ', '-')}.log"
     logs.mkdir(parents=True, exist_ok=True)
+    fronted = OFFLOADED.get(name)
+    if fronted is not None:
+        env = {**env, "BENCH_OFFLOAD": OFFLOAD_LOCATION}
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(SERVERS[name](bind), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        command = SERVERS[fronted or name](bind)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     served = Served(name, f"http://{bind}", process)
     try:
         served.wait_until_serving(log_path)
-        yield served
+        if fronted is None:
+            yield served
+        else:
+            # The Django workers answer each GET briefly; nginx's worker moves the bytes: both count.
+            with nginx.running(logs / "nginx-offload", served.base_url, OFFLOAD_LOCATION) as (url, master):
+                served.base_url = url
+                served.workers = [*served.workers, *children(master)]
+                yield served
     finally:
         process.terminate()
         try:
@@ -191,10 +230,10 @@ class Run:
         large_name = f"concurrency/large-{plan.size_mib}MiB.bin"
         with b2server.LocalB2Server(self.logs / "b2-server-concurrency.log") as b2, ExitStack() as stack:
             assert b2.endpoint is not None
-            b2.upload(b2server.fixture_file(self.fixtures, plan.size_mib), large_name)
+            b2.upload(b2server.fixture_file(self.fixtures, plan.size_mib), large_name, route="public")
             from .site.urls import SMALL_BODY
 
-            b2.upload_bytes(SMALL_BODY, SMALL_NAME)
+            b2.upload_bytes(SMALL_BODY, SMALL_NAME, route="public")
             api = b2.endpoint.authorized_api()
             direct_base = f"{api.account_info.get_download_url()}/file/{BUCKET}/"
             direct_headers = {"Authorization": api.account_info.get_account_auth_token()}
@@ -242,6 +281,22 @@ class Run:
         for what, path in (("small proxied", f"/b2/{SMALL_NAME}"), ("small plain", "/plain/")):
             urls = [served.base_url + path] * self.plan.small_requests
             self._measure(served.name, what, round_, urls, self.plan.small_concurrency, 1024, served)
+        self._behind_slow_clients(round_, served, large_name)
+
+    def _behind_slow_clients(self, round_: int, served: Served, large_name: str) -> None:
+        """How long a 1 KiB GET takes while SLOW_CLIENTS clients download the big file slowly."""
+        plan = self.plan
+        rate = plan.size_mib * MIB // SLOW_SECONDS
+        measurement = Measurement(served.name, "small behind slow clients", round_, requests=SLOW_PROBES)
+        with slow_downloads([f"{served.base_url}/b2/{large_name}"] * SLOW_CLIENTS, rate):
+            time.sleep(0.5)  # the slow downloads take the workers (or threads) first
+            _seconds, answers = fetch([f"{served.base_url}/b2/{SMALL_NAME}"] * SLOW_PROBES, SLOW_PROBES)
+        latencies = [float(answer.rsplit(" ", 1)[1]) for answer in answers if answer.startswith("200 1024 ")]
+        if len(latencies) != SLOW_PROBES:
+            measurement.outcome, measurement.reason = "wrong", f"answered {answers}"
+        if latencies:
+            measurement.figures["latency_ms"] = round(statistics.median(latencies) * 1000, 1)
+        self.measurements.append(measurement)
 
     def _measure(
         self,
@@ -263,7 +318,7 @@ class Run:
         measurement.worker_cpu_seconds = round(cpu, 3) if cpu is not None else None
         if served is not None:
             measurement.worker_rss_mib = round(max(memory.peak.values()) / MIB, 1)
-        wrong = [answer for answer in answers if answer != f"200 {size}"]
+        wrong = [answer for answer in answers if answer.rsplit(" ", 1)[0] != f"200 {size}"]
         if len(answers) != len(urls) or wrong:
             measurement.outcome = "wrong"
             measurement.reason = f"{len(answers)} answers for {len(urls)} requests; not '200 {size}': {wrong[:3]}"
@@ -371,6 +426,7 @@ def tables(measurements: list[Measurement], plan: Plan) -> tuple[str, list[dict[
                 _cell(cpu_proxied, 2),
                 _cell(cpu_plain, 2),
                 _cell(_ratios(cpu_proxied, cpu_plain), 2, "x"),
+                _cell(_figure(measurements, server, "small behind slow clients", "latency_ms"), 0),
             ]
         )
     small = table(
@@ -383,6 +439,7 @@ def tables(measurements: list[Measurement], plan: Plan) -> tuple[str, list[dict[
             "CPU ms/req proxied",
             "CPU ms/req plain",
             "proxied/plain CPU",
+            f"1 KiB GET ms, {SLOW_CLIENTS} slow downloads",
         ],
         small_rows,
     )
@@ -395,7 +452,8 @@ def tables(measurements: list[Measurement], plan: Plan) -> tuple[str, list[dict[
         large,
         "",
         f"1 KiB file, {plan.small_requests} requests, {plan.small_concurrency} at a time; plain view = a Django view "
-        "answering 1 KiB from memory, through the same middleware",
+        f"answering 1 KiB from memory, through the same middleware; last column: the median time of a proxied 1 KiB "
+        f"GET while {SLOW_CLIENTS} clients download the big file at {plan.size_mib / SLOW_SECONDS:.1f} MiB/s each",
         "",
         small,
         "",
@@ -454,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.concurrency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=list(SERVERS))
+    parser.add_argument("--servers", nargs="+", default=list(DEFAULT_SERVERS), choices=list(ALL_SERVERS))
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     arguments = parser.parse_args(argv)
     plan = Plan(arguments.size, tuple(arguments.concurrency), arguments.rounds, servers=tuple(arguments.servers))

@@ -19,6 +19,12 @@ from b2sdk.v2.exception import FileNotPresent
 
 ROOT = Path(__file__).resolve().parent.parent
 BUCKET = "benchmarks"
+#: The access mark this library's proxy routes read (``django_backblaze_b2.access.MARK_KEY``; spelled out
+#: because the reference package has this library's name). Files put here for the ``/b2l/`` scenarios
+#: carry the logged-in route's mark, as ``LoggedInStorage`` would have written: in one shared bucket the
+#: routes refuse unmarked files. 7.0.0 and b2sdk ignore it.
+MARK_KEY = "django-b2-route"
+LOGGED_IN_MARK = {MARK_KEY: "logged_in"}
 _SIMULATOR_SOURCE = ROOT / "django_backblaze_b2" / "testing" / "simulator.py"
 
 
@@ -77,7 +83,7 @@ class B2Endpoint:
         """Upload set-up files straight through b2sdk (their calls are not counted)."""
         bucket = self._bucket()
         for name in names:
-            bucket.upload_bytes(data, name)
+            bucket.upload_bytes(data, name, file_info=LOGGED_IN_MARK)
         self.reset_calls()
 
     def stored_size(self, name: str) -> int | None:

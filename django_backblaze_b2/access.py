@@ -6,45 +6,59 @@ the mark from the metadata it already has for the response (no extra B2 call) an
 file marked for a more privileged route, however the settings place the routes' files and however
 the storage was used (a model field, ``StaffStorage().save()`` in a task, ``b2_copy_media``).
 
-Files without a mark (saved by 7.0.0, by hand, or by a plain ``BackblazeB2Storage``) are served only
-where no more privileged storage could have written them, unless ``serve_unmarked_files`` says
-otherwise; ``manage.py b2_mark_files`` marks existing files from the model rows that refer to them.
+A plain ``BackblazeB2Storage`` (no route: its files are reached through ``url()``, expiring links or
+your own views) marks what it writes :data:`PRIVATE`, which no route serves. Files without a mark
+(saved by 7.0.0 or by hand) are served only where no more privileged storage could have written them,
+unless ``serve_unmarked_files`` says otherwise; ``manage.py b2_mark_files`` marks existing files from
+the model rows that refer to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-#: Least to most privileged.
+#: The proxy routes, least to most privileged.
 ROUTES = ("public", "logged_in", "staff")
+#: The mark of files written by a storage of no route: served by none.
+PRIVATE = "private"
+#: Every mark, least to most privileged.
+LEVELS = (*ROUTES, PRIVATE)
 
 #: The B2 file info name of the mark. Lowercase, because B2 lowercases file info names.
 MARK_KEY = "django-b2-route"
 
 
-def mark_info(route: str | None) -> dict[str, str]:
-    """The file info that marks a file for ``route`` (nothing for a storage without a route)."""
-    if route is None:
+def mark_info(mark: str | None) -> dict[str, str]:
+    """The file info that marks a file ``mark`` (one of :data:`LEVELS`; nothing for None)."""
+    if mark is None:
         return {}
-    if route not in ROUTES:
-        raise ValueError(f"Unknown proxy route {route!r}: use one of {', '.join(ROUTES)}.")
-    return {MARK_KEY: route}
+    if mark not in LEVELS:
+        raise ValueError(f"Unknown access mark {mark!r}: use one of {', '.join(LEVELS)}.")
+    return {MARK_KEY: mark}
 
 
 def marked_route(file_info: Mapping[str, str] | None) -> str | None:
-    """The route a file is marked for; ``"staff"`` for a mark this library did not write (the safe
-    reading of a tampered or unknown value); None when unmarked."""
+    """A file's mark (one of :data:`LEVELS`); :data:`PRIVATE` for a value this library does not write
+    (the safe reading of a tampered or unknown one); None when unmarked."""
     if not file_info:
         return None
     value = file_info.get(MARK_KEY)
     if value is None:
         return None
-    return value if value in ROUTES else ROUTES[-1]
+    return value if value in LEVELS else PRIVATE
 
 
 def more_privileged(route: str) -> tuple[str, ...]:
     """The routes above ``route``."""
     return ROUTES[ROUTES.index(route) + 1 :]
+
+
+def stricter(mark: str | None, level: str) -> str:
+    """The more privileged of a file's mark and a storage's level (its route, or :data:`PRIVATE`):
+    what a copy of the file into that storage is marked (a copy is never less private than its source)."""
+    if mark is not None and LEVELS.index(mark) > LEVELS.index(level):
+        return mark
+    return level
 
 
 def allows(route: str, file_info: Mapping[str, str] | None, *, unmarked_allowed: bool) -> bool:
@@ -56,4 +70,4 @@ def allows(route: str, file_info: Mapping[str, str] | None, *, unmarked_allowed:
     mark = marked_route(file_info)
     if mark is None:
         return unmarked_allowed
-    return ROUTES.index(mark) <= ROUTES.index(route)
+    return LEVELS.index(mark) <= LEVELS.index(route)

@@ -24,5 +24,5 @@ def _reset_route_caches(*, setting: str, **kwargs: Any) -> None:
     if setting in ("BACKBLAZE_CONFIG", "STORAGES", "INSTALLED_APPS"):
         from . import routes, views
 
-        routes.unmarked_files.reset()
+        routes.shared_places.reset()
         views.reset_storages()

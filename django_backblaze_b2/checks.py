@@ -130,18 +130,28 @@ def check_storage_options(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     messages: list[CheckMessage] = []
     for alias, backend, options in configured_backends():
         if issubclass(backend, BackblazeB2Storage):
-            where = f"STORAGES[{alias!r}]['OPTIONS']"
-            try:
-                resolve(options, route=backend.route, source=where)
-            except ImproperlyConfigured as error:
+            problem = storage_options_problem(alias, backend, options)
+            if problem is not None:
+                where = f"STORAGES[{alias!r}]['OPTIONS']"
                 messages.append(
                     Error(
-                        str(error).replace("the storage's keyword arguments", where),
+                        problem,
                         hint=f"Fix {where} in your settings; the message names the option.",
                         id="django_backblaze_b2.E050",
                     )
                 )
     return messages
+
+
+def storage_options_problem(alias: str, backend: type[BackblazeB2Storage], options: dict[str, Any]) -> str | None:
+    """What is wrong with a B2 backend's ``STORAGES[alias]["OPTIONS"]``, naming them, or None."""
+    where = f"STORAGES[{alias!r}]['OPTIONS']"
+    try:
+        resolve(options, route=backend.route, source=where)
+    except ImproperlyConfigured as error:
+        message = str(error)
+        return message if where in message else f"{where}: {message}"
+    return None
 
 
 def check_routes_reachable(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -29,7 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 
 from .buckets import expected_encryption_mode
-from .checks import PROXIED_STORAGES, route_is_reachable
+from .checks import PROXIED_STORAGES, route_is_reachable, storage_options_problem
 from .client import AccountClient, client_for
 from .options import resolve
 from .storage import BackblazeB2Storage
@@ -57,6 +57,11 @@ def check_buckets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             connection = client_for(storage.options)
         except ImproperlyConfigured as error:
             messages.append(Error(f"{where}: {error}", id="django_backblaze_b2.E036"))
+            continue
+        except Exception as error:  # a user's subclass failing to build: reported, never raised
+            messages.append(
+                Error(f"{where}: the storage could not be built ({_describe(error)}).", id="django_backblaze_b2.E036")
+            )
             continue
         accounts.setdefault(id(connection), (connection, []))[1].append(_InUse(where, storage))
     for connection, in_use in accounts.values():
@@ -196,6 +201,8 @@ def _storages_in_use() -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for alias, backend, options in configured_backends():
         if issubclass(backend, BackblazeB2Storage):
+            if storage_options_problem(alias, backend, options) is not None:
+                continue  # the settings check E050 names the mistake
             # Built as Django builds it, not taken from django.core.files.storage.storages, whose
             # instances outlive a changed STORAGES setting on Django 4.2.
             # authorize_on_init off: with validate_on_init, building the storage would create its bucket.

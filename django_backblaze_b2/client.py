@@ -23,6 +23,7 @@ from b2sdk.v2 import AuthInfoCache, B2Api, B2HttpApiConfig, Bucket, InMemoryAcco
 from b2sdk.v2.exception import NonExistentBucket
 from django.core.exceptions import ImproperlyConfigured
 
+from . import redaction
 from .account import make_store
 from .buckets import creation_arguments
 from .large_files import RecordingSession
@@ -162,6 +163,8 @@ class AccountClient:
     def _authorize(self) -> None:
         logger.debug("django-backblaze-b2: authorizing with B2 (realm %s)", self.realm)
         self.api.authorize_account(self.realm, self._key_id, self._key)
+        # The account token is a bearer for a day: error reports must not show it either.
+        redaction.remember(self.account_info.get_account_auth_token())
 
     def ensure_authorized(self) -> None:
         """Authorize unless this process, or another one through the shared cache, already has."""

@@ -14,6 +14,7 @@ It hides, whatever ``DEBUG`` says, every frame variable whose name looks secret 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import FrameType
 from typing import Any
 
@@ -33,10 +34,12 @@ class B2ExceptionReporterFilter(SafeExceptionReporterFilter):
     def cleanse_variable(self, name: str, value: Any) -> Any:
         if self.hidden_settings.search(name):
             return self.cleansed_substitute
-        if isinstance(value, (dict, list, tuple)):
-            value = self.cleanse_setting(name, value)
         try:
+            if isinstance(value, Mapping) and not isinstance(value, dict):
+                value = dict(value)  # requests' CaseInsensitiveDict of headers, say
+            if isinstance(value, (dict, list, tuple)):
+                value = self.cleanse_setting(name, value)
             shown = repr(value)
-        except Exception:
+        except Exception:  # a value that cannot be walked or shown (RecursionError, a broken repr)
             return self.cleansed_substitute  # what cannot be checked is not shown
         return self.cleansed_substitute if contains_secret(shown) else value

@@ -202,7 +202,8 @@ class StorageOptions:
     upload_headers_function: str | upload_headers.HeadersFunction | None
 
     def __post_init__(self) -> None:
-        redaction.remember(self.application_key if self.has_credentials else None)
+        if self.has_credentials:
+            redaction.remember_application_key(self.application_key_id, self.application_key)
 
     @property
     def has_credentials(self) -> bool:
@@ -256,7 +257,8 @@ def resolve(
 DJANGO_STORAGES_NAMES = {
     "bucket_name": "'bucket'",
     "file_overwrite": "'allow_file_overwrites'",
-    "querystring_auth": "'url_expiry' (seconds): private files get expiring links; or the proxied storages",
+    "querystring_auth": "'url_expiry' (seconds; private buckets get hour-long expiring links without it), "
+    "or 'expiring_private_urls': False for plain links",
     "querystring_expire": "'url_expiry' (seconds)",
     "expiration": "'url_expiry' (seconds)",
     "custom_domain": "'cdn_config': {'base_url': 'https://cdn.example.com', 'include_bucket_url_segments': False}",

@@ -2,10 +2,10 @@
 
 A route's *scope* is the bucket and location (B2 file name prefix) its storage reads. Files carry an
 access mark (:mod:`.access`) that the views check, so a file saved for staff is never served on a less
-privileged route, whatever the scopes. Unmarked files are the exception to decide: where a less
-privileged route's scope overlaps a more privileged one's (7.0.0's default: every route on one bucket,
-no location), :data:`unmarked_files` refuses them unless ``serve_unmarked_files`` is on; ``checks.py``
-reports the overlaps that are then exposed.
+privileged route, whatever the scopes. Unmarked files are the exception to decide: where a route's
+scope overlaps a more privileged route's (7.0.0's default: every route on one bucket, no location) or
+a plain B2 storage's, :data:`shared_places` refuses them unless ``serve_unmarked_files`` is on;
+``checks.py`` reports the overlaps that are then exposed.
 """
 
 from __future__ import annotations
@@ -69,40 +69,73 @@ def shared_scopes(route: str) -> list[tuple[str, Scope]]:
     return shared
 
 
-class UnmarkedFiles:
-    """Per process: where each route must not serve unmarked files, learnt once from settings,
-    reset when settings change."""
+def private_scopes(route: str) -> list[Scope]:
+    """The places of the plain B2 storages a project configures (``STORAGES``, model fields) that
+    overlap this route's: their files (7.0.0's, unmarked) are not this route's to serve."""
+    from .storage import BackblazeB2Storage
+    from .usage import configured_backends, file_fields
+
+    places: set[Scope] = set()
+    for _alias, backend, options in configured_backends():
+        if issubclass(backend, BackblazeB2Storage) and backend.route is None:
+            try:
+                resolved = resolve(options, route=None)
+            except ImproperlyConfigured:
+                continue  # reported by the checks
+            places.add(Scope(resolved.bucket, resolved.location))
+    for _label, field in file_fields():
+        storage = field.storage
+        if isinstance(storage, BackblazeB2Storage) and storage.route is None:
+            try:
+                places.add(Scope(storage.options.bucket, storage.options.location))
+            except ImproperlyConfigured:
+                continue
+    mine = scope(route)
+    return sorted((place for place in places if mine.overlaps(place)), key=str)
+
+
+class SharedPlaces:
+    """Per process: where each route's place is shared with a more private storage, learnt once from
+    settings, reset when settings change. A route serves no unmarked file there (unless
+    ``serve_unmarked_files``), and redirects to no file there (a token is for a name, and a more
+    private storage may write that name, or a longer one, while the token lives)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._scopes: dict[str, list[Scope] | None] = {}
+        self._scopes: dict[str, list[Scope]] = {}
+        self._serve_unmarked: dict[str, bool] = {}
 
-    def _refused_scopes(self, route: str) -> list[Scope] | None:
-        """None: this route serves every unmarked file (``serve_unmarked_files``)."""
+    def _learn(self, route: str) -> tuple[list[Scope], bool]:
         try:
-            return self._scopes[route]
+            return self._scopes[route], self._serve_unmarked[route]
         except KeyError:
             pass
         with self._lock:
             if route not in self._scopes:
                 try:
-                    if resolve({}, route=route).serve_unmarked_files:
-                        self._scopes[route] = None
-                    else:
-                        self._scopes[route] = [theirs for _other, theirs in shared_scopes(route)]
+                    serve_unmarked = resolve({}, route=route).serve_unmarked_files
+                    scopes = [theirs for _other, theirs in shared_scopes(route)] + private_scopes(route)
                 except ImproperlyConfigured:
-                    return [Scope("", "")]  # the storage reports the mistake; meanwhile refuse every unmarked file
-            return self._scopes[route]
+                    # The storage reports the mistake; meanwhile every place counts as shared.
+                    return [Scope("", "")], False
+                self._scopes[route], self._serve_unmarked[route] = scopes, serve_unmarked
+            return self._scopes[route], self._serve_unmarked[route]
 
-    def served(self, route: str, key: str) -> bool:
-        """Whether ``route`` may serve the unmarked file ``key``: no more privileged storage could have
+    def shared(self, route: str, key: str) -> bool:
+        """Whether a more private storage could write ``key`` in this route's place."""
+        scopes, _serve_unmarked = self._learn(route)
+        return any(theirs.holds_key(key) for theirs in scopes)
+
+    def serves_unmarked(self, route: str, key: str) -> bool:
+        """Whether ``route`` may serve the unmarked file ``key``: no more private storage could have
         written it, or the project chose to serve unmarked files."""
-        refused = self._refused_scopes(route)
-        return refused is None or not any(theirs.holds_key(key) for theirs in refused)
+        _scopes, serve_unmarked = self._learn(route)
+        return serve_unmarked or not self.shared(route, key)
 
     def reset(self) -> None:
         with self._lock:
             self._scopes.clear()
+            self._serve_unmarked.clear()
 
 
-unmarked_files = UnmarkedFiles()
+shared_places = SharedPlaces()

@@ -2,7 +2,8 @@
 
 ``BackblazeB2StaticStorage`` keeps static files under ``static/`` and overwrites them in place.
 URLs point straight at the bucket (or ``cdn_config``), so the bucket must be public
-(``manage.py b2_check`` says so when it is not); building one costs no B2 call.
+(``manage.py b2_check`` says so when it is not). Building one costs no B2 call; a URL costs none once
+the deployment is authorized, and none ever with ``cdn_config``.
 
 ``collectstatic`` asks the storage about every file: ``exists`` and ``get_modified_time`` to skip
 unchanged ones, ``delete`` before uploading a changed one, ``listdir`` and ``delete`` for ``--clear``.

@@ -26,6 +26,7 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import Storage
 from django.core.files.utils import validate_file_name
+from django.utils.crypto import get_random_string
 from django.utils.deconstruct import deconstructible
 from typing_extensions import Unpack
 
@@ -47,7 +48,7 @@ ABANDONED_LARGE_FILE_MS = 24 * 3600 * 1000
 # ManifestStaticFilesStorage does) is meant to overwrite.
 _found_free = threading.local()
 
-MarkOutcome = Literal["marked", "already marked", "kept a more privileged mark", "missing"]
+MarkOutcome = Literal["marked", "already marked", "kept a more privileged mark", "changed meanwhile", "missing"]
 
 
 class BackblazeB2StorageConstructorArgs(PossibleB2StorageOptions, total=False):
@@ -228,6 +229,11 @@ class BackblazeB2Storage(Storage):
             self._memo.forget(self.options.bucket, target_key)
         return metadata
 
+    def names_extending(self, key: str) -> bool:
+        """Whether another file's B2 name starts with ``key`` (one class C listing)."""
+        response = self.bucket.api.session.list_file_names(self.bucket.id_, key, 2, key)
+        return any(found["fileName"] != key for found in response["files"])
+
     def mark_file(self, name: str, *, dry_run: bool = False) -> MarkOutcome:
         """Give ``name`` this proxied storage's access mark, server-side (a copy onto itself, then the
         unmarked version is deleted). A file already marked for this route or a more privileged one
@@ -242,20 +248,30 @@ class BackblazeB2Storage(Storage):
         mark = access.marked_route(source.file_info)
         if mark == self.route:
             return "already marked"
-        if mark is not None and access.ROUTES.index(mark) > access.ROUTES.index(self.route):
+        if access.stricter(mark, self.route) != self.route:
             return "kept a more privileged mark"
-        if not dry_run:
-            self._copy_version(source, source.key)
-            # The copy is the newest version now; the unmarked one would be billed and could come back.
+        if dry_run:
+            return "marked"
+        copied = self._copy_version(source, source.key)
+        newest = [v for v in self.bucket.list_file_versions(source.key, fetch_count=10) if v.file_name == source.key]
+        uploads = [v for v in newest if v.action == "upload"]
+        if len(uploads) >= 2 and (uploads[0].id_, uploads[1].id_) == (copied.file_id, source.file_id):
+            # The copy is the newest version and the unmarked one right below it: that one would be
+            # billed and could come back, so it goes.
             self.bucket.delete_file_version(source.file_id, source.key)
-        return "marked"
+            return "marked"
+        # Someone saved the name between the HEAD and the copy: theirs is what the name must show.
+        self.bucket.delete_file_version(copied.file_id, source.key)
+        return "changed meanwhile"
 
     def _remarked_metadata(self, source: FileMetadata, target_key: str) -> dict[str, Any]:
-        """Nothing when a copy may keep the source's metadata as it is; else the source's metadata
-        made safe (see ``upload_headers.safe_arguments``) with this storage's access mark, because a
-        copy into a proxied storage belongs to this storage's route, not to the source's."""
-        if self.route is None or access.marked_route(source.file_info) == self.route:
-            return {}
+        """Nothing when a copy may keep the source's metadata as it is (its mark is already what the
+        copy must carry); else the source's metadata made safe (``upload_headers.safe_arguments``)
+        with the stricter of the source's mark and this storage's."""
+        mark = access.marked_route(source.file_info)
+        level = access.stricter(mark, self.route or access.PRIVATE)
+        if mark == level:
+            return {}  # B2 copies the metadata as it is
         arguments = {
             "content_type": source.content_type,
             # b2-* names are the stored headers, given again below as what they are.
@@ -266,7 +282,10 @@ class BackblazeB2Storage(Storage):
             "content_language": source.content_language,
             "expires": source.expires,
         }
-        return upload_headers.safe_arguments(arguments, target_key, self.route)
+        safe = upload_headers.safe_arguments(arguments, target_key, self.route)
+        # B2 replaces metadata only when a content type is given; without one the mark would be lost.
+        safe["content_type"] = safe["content_type"] or "application/octet-stream"
+        return safe
 
     # -- Django's Storage contract -----------------------------------------------------------------
 
@@ -499,10 +518,16 @@ class BackblazeB2Storage(Storage):
         return True
 
     def get_alternative_name(self, file_root: str, file_ext: str) -> str:
-        """With ``allow_file_overwrites``, the name itself: a name too long is then only truncated, as
+        """Django's ``root_AbCdEf1.ext``; for a name without an extension ``AbCdEf1_root``, because B2
+        download authorizations are name prefixes: a link to ``contract`` would also open
+        ``contract_AbCdEf1``, another user's file of the same name.
+
+        With ``allow_file_overwrites``, the name itself: a name too long is then only truncated, as
         ``FileSystemStorage(allow_overwrite=True)`` does."""
         if self.options.allow_file_overwrites:
             return f"{file_root}{file_ext}"
+        if not file_ext:
+            return f"{get_random_string(7)}_{file_root}"
         return super().get_alternative_name(file_root, file_ext)
 
     if django.VERSION < (5, 1):

@@ -1,12 +1,11 @@
 """Registers the library's system checks with Django.
 
-Imported by the package's ``__init__``, so the checks run wherever anything of this library is used
-(a storage in ``STORAGES`` or a model), even when ``"django_backblaze_b2"`` is missing from
-``INSTALLED_APPS``. Registering
-twice is harmless: Django keeps a set of check functions.
+Imported by the package's ``__init__`` (so by any import of this library), so the checks run wherever
+a storage of this library is used, even when ``"django_backblaze_b2"`` is missing from
+``INSTALLED_APPS``. Registering twice is harmless: Django keeps a set of check functions.
 
 The functions registered here only hand over to the check modules, which are imported when the
-checks run: they build storages, and importing them with the package would import everything.
+checks run: they import storages and Django's URLconf, which must not be imported with the package.
 """
 
 from __future__ import annotations
@@ -15,11 +14,12 @@ from typing import Any
 
 from django.core import checks
 
-#: ``manage.py check --deploy --tag b2`` runs only the checks that ask B2.
+#: ``manage.py check --tag b2``: this library's checks (with ``--deploy``, also those that ask B2).
 DEPLOY_TAG = "b2"
 
 
-@checks.register()
+# Each is also tagged DEPLOY_TAG, so `check --deploy --tag b2` shows every mistake of this library.
+@checks.register(DEPLOY_TAG)
 def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from . import checks as offline
 
@@ -31,14 +31,21 @@ def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
     ]
 
 
-@checks.register(checks.Tags.security)
+@checks.register(DEPLOY_TAG)
+def offload_needs_nginx(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .checks_offload import check_offload
+
+    return check_offload(app_configs)
+
+
+@checks.register(checks.Tags.security, DEPLOY_TAG)
 def routes_are_separate(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from . import checks as offline
 
     return offline.check_route_separation(app_configs)
 
 
-@checks.register(checks.Tags.caches)
+@checks.register(checks.Tags.caches, DEPLOY_TAG)
 def account_info_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .checks_account_info import check_account_info_cache
 
@@ -52,14 +59,14 @@ def buckets_match_settings(app_configs: Any = None, **kwargs: Any) -> list[check
     return check_buckets(app_configs)
 
 
-@checks.register(checks.Tags.staticfiles)
+@checks.register(checks.Tags.staticfiles, DEPLOY_TAG)
 def collectstatic_is_this_librarys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .checks_staticfiles import check_collectstatic_command
 
     return check_collectstatic_command(app_configs)
 
 
-@checks.register()
+@checks.register(DEPLOY_TAG)
 def direct_upload_fields(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .direct_uploads.checks import check_direct_upload_fields
 

@@ -26,7 +26,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .access import MARK_KEY, mark_info
+from .access import MARK_KEY, PRIVATE, mark_info, marked_route, stricter
 from .http.headers import is_passive, normalize_upload_content_type
 
 # HTTP header (lower case) -> b2sdk upload keyword argument.
@@ -119,15 +119,22 @@ def upload_arguments(
 
 def safe_arguments(arguments: Mapping[str, Any], name: str, route: str | None) -> dict[str, Any]:
     """``arguments`` as they may reach B2: a canonical content type (or None: B2 guesses), the
-    access mark of ``route`` (which nothing can remove or forge), attachment for active types.
+    access mark of ``route`` (which nothing can remove or make less strict), attachment for active types.
 
     Applied after every hook, right before the upload, so no override can undo it; idempotent.
     """
     safe = dict(arguments)
     content_type = normalize_upload_content_type(safe.get("content_type"), name)
     safe["content_type"] = content_type
-    file_info = {key: value for key, value in (safe.get("file_info") or {}).items() if key.lower() != MARK_KEY}
-    file_info.update(mark_info(route))
+    given = dict(safe.get("file_info") or {})
+    marks = [value for key, value in given.items() if key.lower() == MARK_KEY]
+    file_info = {key: value for key, value in given.items() if key.lower() != MARK_KEY}
+    given_mark = marked_route({MARK_KEY: marks[-1]}) if marks else None
+    # A proxied storage's files carry its route, or the stricter mark they came with (a copy of a staff
+    # file stays staff). A plain storage's files are private unless they came with a mark (b2_copy_media
+    # moving a shared bucket keeps each file's): its options and hooks are the project's, not a user's.
+    mark = stricter(given_mark, route) if route is not None else given_mark or PRIVATE
+    file_info.update(mark_info(mark))
     safe["file_info"] = file_info or None
     if content_type is not None and not is_passive(content_type):
         disposition = str(safe.get("content_disposition") or "")

@@ -145,7 +145,7 @@ def refused_reason(route: str | None, metadata: FileMetadata) -> str | None:
     """Why ``route`` must not serve this file (its access mark), or None when it may."""
     if route is None:
         return None  # a custom view over a storage of no route: its permission check decides
-    unmarked_allowed = routes.unmarked_files.served(route, metadata.key)
+    unmarked_allowed = routes.shared_places.serves_unmarked(route, metadata.key)
     if access.allows(route, metadata.file_info, unmarked_allowed=unmarked_allowed):
         return None
     mark = access.marked_route(metadata.file_info)
@@ -182,7 +182,7 @@ class DownloadView:
     #: None: the file's own stored Cache-Control, else ``http.DEFAULT_PUBLIC_CACHE_CONTROL``.
     cache_control: ClassVar[str | None] = None
     chunk_size: ClassVar[int] = http.DEFAULT_CHUNK_SIZE
-    #: Under ASGI, the bytes read per trip to a worker thread (see :mod:`.http.streaming`).
+    #: Under ASGI, how far a stream's reader thread may read ahead of what was sent (see :mod:`.http.streaming`).
     read_ahead: ClassVar[int] = http.DEFAULT_READ_AHEAD
 
     @classmethod
@@ -295,8 +295,10 @@ class DownloadView:
         seconds = storage.options.proxy_redirect_expiry
         if seconds is not None:
             # A fresh HEAD, not the memo: the link must be for the version whose mark was checked.
-            self.checked_meta(storage.get_file_metadata(name), name)
-            return redirect_to(storage.expiring_url(name, seconds, scope="file"))
+            metadata = storage.get_file_metadata(name)
+            self.checked_meta(metadata, name)
+            if self.may_redirect(storage, metadata):
+                return redirect_to(storage.expiring_url(name, seconds, scope="file"))
 
         if storage.options.proxy_offload is not None and request.method == "GET":
             return self.offload(request, storage, name, storage.options.proxy_offload)
@@ -339,6 +341,19 @@ class DownloadView:
                 return self.respond(request, decision, downloaded, name)
             downloaded.response.close()  # replaced since its metadata was learnt
         raise _StaleMetadataError(name)
+
+    def may_redirect(self, storage: BackblazeB2Storage, metadata: FileMetadata) -> bool:
+        """Whether a link may stand for this file. B2 authorizations are name prefixes, good for the
+        link's whole life: where a more private storage shares the route's place, it could write this
+        name (or a longer one) meanwhile, so the route streams instead. Where a permission hook tells
+        files apart, a name another file's name extends (``passport`` / ``passport_AbCdEf1``) is
+        streamed too, at the price of one listing (class C) per redirect.
+        """
+        route = self.route
+        if route is not None and routes.shared_places.shared(route, metadata.key):
+            return False
+        hooked = storage.options.download_permission or type(self).has_permission is not DownloadView.has_permission
+        return not hooked or not storage.names_extending(metadata.key)
 
     def offload(self, request: HttpRequest, storage: BackblazeB2Storage, name: str, location: str) -> HttpResponseBase:
         """Offload mode (the ``proxy_offload`` option): nginx downloads the body from B2 (see ``http.offload``).

@@ -230,3 +230,10 @@ def test_bulk_table_judges_peak_memory_across_sizes() -> None:
 
     assert "orphans | +4.0 MiB, B 0 / C 1, 1.0 s | +12.5 MiB, B 0 / C 100, 1.0 s | pass" in text
     assert "copy (first) | +80 MiB, B 0 / C 1, 1.0 s | n/a | FAIL" in text
+
+
+def test_the_benchmarks_mark_their_files_as_the_library_does() -> None:
+    from benchmarks.endpoints import MARK_KEY
+    from django_backblaze_b2 import access
+
+    assert access.MARK_KEY == MARK_KEY

@@ -28,7 +28,7 @@ from django.template import Context, Template
 from django.test import override_settings
 from django.urls import NoReverseMatch
 
-from django_backblaze_b2 import LoggedInStorage
+from django_backblaze_b2 import BackblazeB2Storage, LoggedInStorage
 from django_backblaze_b2.connection import MissingBucketError, forget_connections
 from django_backblaze_b2.testing.server import LocalB2Server
 from django_backblaze_b2.testing.simulator import MB
@@ -320,3 +320,62 @@ def test_a_project_without_a_urlconf_gets_its_deploy_check(server: LocalB2Server
     with on_server(server, {"default": {"BACKEND": B2}}):
         messages = deploy_messages()
     assert [m.id for m in messages] == ["django_backblaze_b2.E030"]  # and no AttributeError
+
+
+class Unbuildable(BackblazeB2Storage):
+    def __init__(self, **kwargs: Any) -> None:
+        raise RuntimeError("a subclass with a bug")
+
+
+def test_a_storage_that_cannot_be_built_is_reported_not_raised(server: LocalB2Server) -> None:
+    with on_server(server, {"default": {"BACKEND": f"{__name__}.Unbuildable"}}):
+        messages = deploy_messages()
+    assert [(m.id, m.msg) for m in messages] == [
+        ("django_backblaze_b2.E036", "STORAGES['default']: the storage could not be built (RuntimeError).")
+    ]
+
+
+def test_b2_check_reports_a_storage_that_cannot_be_built_and_goes_on(server: LocalB2Server) -> None:
+    create_buckets(server, "media-files")
+    aliases = {"broken": {"BACKEND": f"{__name__}.Unbuildable"}, "default": {"BACKEND": B2}}
+    with on_server(server, aliases):
+        out, error = b2_check()
+    assert "FAIL  settings: RuntimeError: a subclass with a bug" in out
+    assert "ok    probe" in out
+    assert error is not None and "1 problem(s)" in error
+
+
+@pytest.mark.urls("sample_project.urls")
+def test_the_admin_answers_200_while_the_static_bucket_is_missing(server: LocalB2Server, admin_client: Any) -> None:
+    aliases = {"default": {"BACKEND": B2}, "staticfiles": {"BACKEND": MANIFEST, "OPTIONS": {"bucket": "site-static"}}}
+    with on_server(server, aliases):
+        response = admin_client.get("/admin/")
+    assert response.status_code == 200
+    assert "/static/admin/css/base.css" in response.content.decode()  # degraded: STATIC_URL, unhashed
+
+
+def test_collectstatic_onto_a_missing_bucket_is_one_clear_error(server: LocalB2Server, tmp_path: Any) -> None:
+    (tmp_path / "site.css").write_text("body {}")
+    aliases = {"staticfiles": {"BACKEND": MANIFEST, "OPTIONS": {"bucket": "site-static"}}}
+    with (
+        on_server(server, aliases),
+        override_settings(STATICFILES_DIRS=[str(tmp_path)]),
+        pytest.raises(
+            CommandError, match=r"B2 refused collectstatic \(MissingBucketError: B2 has no bucket 'site-static'"
+        ),
+    ):
+        call_command("collectstatic", "--no-input", stdout=io.StringIO())
+    assert bucket_names(server) == set()
+
+
+def test_static_urls_ask_b2_again_after_the_retry_window(server: LocalB2Server) -> None:
+    create_buckets(server, "site-static", bucket_type="allPublic")
+    aliases = {"staticfiles": {"BACKEND": "django_backblaze_b2.staticfiles.BackblazeB2StaticStorage"}}
+    with on_server(server, aliases, bucket="site-static"):
+        server.faults.fail("b2_authorize_account", status=401, code="bad_auth_token", times=None)
+        storage = storages["staticfiles"]
+        assert storage.url("a.css") == "/static/a.css"  # B2 down: the fallback
+        server.faults.clear()
+        assert storage.url("a.css") == "/static/a.css"  # within the window: B2 is not asked
+        storage._b2_unreachable_until = 0.0  # type: ignore[attr-defined] # as RETRY_AFTER seconds later
+        assert storage.url("a.css").endswith("/file/site-static/static/a.css")  # back to B2's URL

@@ -378,3 +378,29 @@ def test_proxied_storages_keep_their_route_urls(b2: SimulatedB2, settings: objec
     settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "url_expiry": 60}  # type: ignore[attr-defined]
     assert LoggedInStorage().url("a.txt") == "/b2l/a.txt"
     assert b2.calls[AUTHORIZE] == 0
+
+
+def anyone(request: Any, storage: Any, name: str) -> bool:
+    return True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hook", [None, f"{__name__}.anyone"])
+def test_with_a_permission_hook_a_name_others_extend_is_streamed(
+    b2: SimulatedB2, settings: Any, admin_client: Client, hook: str | None
+) -> None:
+    """A token for ``r/data.csv`` would open ``r/data.csv.gz`` too: where a hook tells files apart,
+    that file is streamed (one listing to find out); without a hook every file of the route is the
+    same user's to read, and both redirect."""
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_redirect_expiry": 60, "download_permission": hook}
+    LoggedInStorage().save("r/data.csv", ContentFile(b"csv"))
+    LoggedInStorage().save("r/data.csv.gz", ContentFile(b"gz"))
+    b2.calls.clear()
+    extended = admin_client.get("/b2l/r/data.csv")
+    assert admin_client.get("/b2l/r/data.csv.gz").status_code == 302
+    if hook is None:
+        assert extended.status_code == 302
+        assert b2.calls["b2_list_file_names"] == 0
+    else:
+        assert extended.status_code == 200 and extended.content == b"csv"  # small: sent whole
+        assert b2.calls["b2_list_file_names"] == 2  # one per redirect asked

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from django_backblaze_b2 import BackblazeB2Storage
+from django_backblaze_b2.access import MARK_KEY
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
 EXPIRES = "Wed, 21 Oct 2099 07:28:00 GMT"
@@ -96,7 +97,8 @@ def test_per_file_metadata_by_overriding_the_hook(b2: SimulatedB2) -> None:
     storage = Invoices(default_file_info={"source": "billing"})
     storage.save("acme/inv-1.pdf", ContentFile(b"%PDF"))
     metadata = storage.get_file_metadata("acme/inv-1.pdf")
-    assert metadata.file_info == {"source": "billing", "customer": "acme"}
+    # Beside the storage's access mark: a plain storage's files are private (served by no proxy route).
+    assert metadata.file_info == {"source": "billing", "customer": "acme", MARK_KEY: "private"}
     assert metadata.content_disposition == "attachment"
     assert metadata.content_type == "application/pdf"
 
@@ -193,5 +195,5 @@ def test_a_copy_keeps_the_headers_and_file_info(b2: SimulatedB2) -> None:
     assert (copied.cache_control, copied.content_type, copied.file_info) == (
         "max-age=9",
         "application/json",
-        {"owner": "ops"},
+        {"owner": "ops", MARK_KEY: "private"},
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-#: The environment variables a server process of this site needs.
-ENVIRONMENT = ("BENCH_B2_REALM", "BENCH_B2_KEY_ID", "BENCH_B2_KEY", "BENCH_B2_BUCKET")
+#: The environment variables a server process of this site reads (BENCH_OFFLOAD: offload mode's location).
+ENVIRONMENT = ("BENCH_B2_REALM", "BENCH_B2_KEY_ID", "BENCH_B2_KEY", "BENCH_B2_BUCKET", "BENCH_OFFLOAD")
 
 SECRET_KEY = "benchmarks-only"  # noqa: S105 - not a secret
 DEBUG = False
@@ -27,3 +27,5 @@ BACKBLAZE_CONFIG = {
     "application_key": os.environ.get("BENCH_B2_KEY", "unset"),
     "bucket": os.environ.get("BENCH_B2_BUCKET", "bench"),
 }
+if os.environ.get("BENCH_OFFLOAD"):
+    BACKBLAZE_CONFIG["proxy_offload"] = os.environ["BENCH_OFFLOAD"]

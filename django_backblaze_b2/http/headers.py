@@ -71,14 +71,14 @@ _MEDIA_TYPE = re.compile(rf"({_TCHARS})/({_TCHARS})((?:{_PARAMETER})*)[ \t]*;?")
 _PARAMETERS = re.compile(_PARAMETER)
 
 
-def parse_content_type(value: str | None) -> str | None:
+def parse_content_type(value: object) -> str | None:
     """The canonical form of a strictly valid Content-Type, or None when it does not parse.
 
     ``"Text/Plain; Charset=UTF-8"`` gives ``"text/plain; charset=utf-8"``; parameters other than a
     ``text/*`` type's ``charset`` are dropped; ``"image/png, text/html"`` gives None.
     """
-    if not value or "," in value:
-        return None  # even inside a quoted parameter: browsers disagree on splitting at commas
+    if not isinstance(value, str) or not value or "," in value:
+        return None  # a comma even inside a quoted parameter: browsers disagree on splitting at commas
     match = _MEDIA_TYPE.fullmatch(value.strip(" \t"))
     if match is None:
         return None
@@ -116,7 +116,7 @@ def normalize_content_type(content_type: str | None, name: str) -> str:
     return parse_content_type(stored) or DEFAULT_CONTENT_TYPE
 
 
-def normalize_upload_content_type(content_type: str | None, name: str) -> str | None:
+def normalize_upload_content_type(content_type: object, name: str) -> str | None:
     """The type to store with an upload: the given one when it parses strictly, else a guess from
     the name, else None (B2 stores ``b2/x-auto`` and the views guess again when serving)."""
     return parse_content_type(content_type) or guess_content_type(name)

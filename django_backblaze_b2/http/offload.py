@@ -38,12 +38,17 @@ CARRIED_HEADERS = (
     "Content-Encoding",
     "Content-Language",
 )
-#: B2's answer headers that never reach the browser (the custom ``X-Bz-Info-*`` ones are listed in
-#: the docs: stock nginx cannot hide headers by prefix).
+#: B2's answer headers that never reach the browser: B2's own, and the file info the library stores
+#: (the access mark, ``access.MARK_KEY``). Stock nginx cannot hide headers by prefix: other
+#: ``X-Bz-Info-*`` names are the site's to list (see docs/proxy-views.md).
 B2_HEADERS = (
     "x-bz-file-name",
     "x-bz-file-id",
     "x-bz-content-sha1",
+    "x-bz-content-md5",
+    "x-bz-info-django-b2-route",
+    "x-bz-info-large_file_sha1",
+    "x-bz-info-src_last_modified_millis",
     "x-bz-upload-timestamp",
     "x-bz-server-side-encryption",
     "x-bz-content-md5",
@@ -129,6 +134,8 @@ def nginx_location(
         f"    proxy_ssl_trusted_certificate {trusted_certificate};",
         f"    resolver {resolver};  # the download host is in $b2_url: nginx resolves it at run time",
         "    proxy_buffering off;  # pass bytes on as they come, no temporary files",
+        "    proxy_buffer_size 256k;  # in pieces of this size (the default, a page, costs CPU)",
+        "    proxy_buffers 4 256k;  # (nginx wants these at least as big; unused without buffering)",
         "    # The view's headers, not B2's.",
     ]
     lines += [f"    proxy_hide_header {header};" for header in (*KEPT_HEADERS, *CARRIED_HEADERS, *B2_HEADERS)]

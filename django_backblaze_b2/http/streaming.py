@@ -50,6 +50,8 @@ class _Body:
         try:
             chunk: bytes = self._response.raw.read(min(self._chunk_size, self._remaining))
         except Exception:
+            if self._closed:
+                raise  # closed on purpose (the client went away) while a reader thread was reading
             # The headers are gone already: all that is left is to log and let the server cut the connection.
             logger.exception("django-backblaze-b2: B2 failed in the middle of the download of %r", self._name)
             raise

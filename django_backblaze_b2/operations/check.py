@@ -55,7 +55,7 @@ def check_storage(storage: BackblazeB2Storage, *, probe: bool = True) -> Iterato
         yield Finding(
             "credentials",
             "error",
-            f"B2 refused the credentials ({_describe(error)}). Check BACKBLAZE_CONFIG's "
+            f"B2 refused the credentials ({describe(error)}). Check BACKBLAZE_CONFIG's "
             "'application_key_id', 'application_key' and 'realm'.",
         )
         return
@@ -110,7 +110,7 @@ def _bucket_findings(api: Any, storage: BackblazeB2Storage) -> Iterator[Finding]
     try:
         found = api.list_buckets(bucket_name=name)
     except Exception as error:
-        yield Finding("bucket", "error", f"could not look up bucket {name!r}: {_describe(error)}")
+        yield Finding("bucket", "error", f"could not look up bucket {name!r}: {describe(error)}")
         return
     if not found:
         if storage.options.non_existent_bucket_details is not None or storage.options.simulator:
@@ -152,7 +152,7 @@ def _probe(storage: BackblazeB2Storage) -> Finding:
         if storage.exists(name):
             return Finding("probe", "error", f"{name!r} still exists after delete()")
     except Exception as error:
-        return Finding("probe", "error", f"could not {step} a probe file: {_describe(error)}")
+        return Finding("probe", "error", f"could not {step} a probe file: {describe(error)}")
     finally:
         if saved is not None:
             # The probe already failed, and that is the finding to report.
@@ -161,5 +161,5 @@ def _probe(storage: BackblazeB2Storage) -> Finding:
     return Finding("probe", "ok", "wrote, read back and deleted a probe file")
 
 
-def _describe(error: Exception) -> str:
+def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"

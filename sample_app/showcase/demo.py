@@ -38,7 +38,7 @@ def ensure_demo_users() -> list[str]:
         user.is_staff = demo.is_staff
         user.is_active = True
         user.save()
-        user.user_permissions.set(sample_permissions if demo.is_staff else [])  # type: ignore[attr-defined]
+        user.user_permissions.set(sample_permissions if demo.is_staff else [])
         if created:
             created_names.append(demo.username)
     return created_names

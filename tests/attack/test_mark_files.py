@@ -45,7 +45,7 @@ def test_a_save_between_the_head_and_the_copy_is_not_rolled_back(b2: SimulatedB2
         b2, "b2_copy_file", lambda: upload_as_7_0_0(StaffStorage(), "minutes.txt", b"NEW minutes", "text/plain")
     )
 
-    assert storage.mark_file("minutes.txt") == "marked"
+    assert storage.mark_file("minutes.txt") == "changed meanwhile"  # a later run marks the new version
 
     with StaffStorage().open("minutes.txt") as file:
         assert file.read() == b"NEW minutes", "the concurrent save was rolled back by the mark's copy"

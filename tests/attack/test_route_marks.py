@@ -61,7 +61,7 @@ def test_a_staff_save_over_a_remembered_public_file_is_refused(
 def test_staff_file_never_on_b2(shared: None, client: Client, method: str, headers: dict[str, Any]) -> None:
     StaffStorage().save("s.txt", ContentFile(b"staff secret"))
     views.reset_storages()
-    routes.unmarked_files.reset()
+    routes.shared_places.reset()
     response = client.generic(method, "/b2/s.txt", **headers)
     assert b"secret" not in body(response)
     assert response.status_code == 404

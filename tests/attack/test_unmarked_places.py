@@ -31,7 +31,7 @@ def test_private_default_storage_files_are_not_served_to_anyone(settings: Any, c
     }
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django_backblaze_b2.BackblazeB2Storage"}}
     views.reset_storages()
-    routes.unmarked_files.reset()
+    routes.shared_places.reset()
     private = BackblazeB2Storage()
     private.save("contracts/acme.pdf", ContentFile(b"%PDF private contract"))
     assert "Authorization=" in private.url("contracts/acme.pdf")  # the project treats it as private
@@ -69,12 +69,14 @@ def test_unmarked_files_in_nested_locations(
 ) -> None:
     settings.BACKBLAZE_CONFIG = {
         **settings.BACKBLAZE_CONFIG,
+        # A bucket of the routes' own: the test project's plain storages use "django", which counts as private.
+        "bucket": "routes-only",
         "specific_bucket_names": {"public": None, "logged_in": None, "staff": None},
         "specific_locations": locations,
     }
     views.reset_storages()
-    routes.unmarked_files.reset()
-    unmarked("django", key, b"unmarked data")
+    routes.shared_places.reset()
+    unmarked("routes-only", key, b"unmarked data")
     public_location = locations["public"]
     name = key[len(public_location) + 1 :] if public_location else key
     response = client.get(f"/b2/{name}")

@@ -67,10 +67,10 @@ def shared_bucket(b2_server: LocalB2Server, settings: Any) -> Iterator[None]:
         "url_expiry": 300,
     }
     views.reset_storages()
-    routes.unmarked_files.reset()
+    routes.shared_places.reset()
     yield
     views.reset_storages()
-    routes.unmarked_files.reset()
+    routes.shared_places.reset()
     forget_connections()
 
 

@@ -19,6 +19,7 @@ def test_buckets_are_created_once_with_their_type() -> None:
         types = {name: b.bucket_type for name, b in server.backend.simulator.bucket_name_to_bucket.items()}
     finally:
         server.server_close()
+        server.backend.close()
     assert types == {"my-media": "allPrivate", "site-static": "allPublic"}
 
 

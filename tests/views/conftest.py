@@ -21,11 +21,11 @@ Put = Callable[..., str]
 def b2(request: pytest.FixtureRequest) -> Iterator[SimulatedB2]:
     """A fresh simulated B2 (served over HTTP under ``pytest --b2-server``) and fresh route caches."""
     views.reset_storages()
-    routes.unmarked_files.reset()
+    routes.shared_places.reset()
     with simulated_b2(served=bool(request.config.getoption("--b2-server"))) as simulated:
         yield simulated
     views.reset_storages()
-    routes.unmarked_files.reset()
+    routes.shared_places.reset()
 
 
 def body(response: Any) -> bytes:

@@ -159,7 +159,16 @@ STORAGES_IN_USE = {
 }
 
 
-SHARED = {"specific_bucket_names": {"public": None, "logged_in": None, "staff": None}}
+# A bucket no plain storage of the test project uses: a plain storage's place counts as private.
+SHARED = {"bucket": "shared", "specific_bucket_names": {"public": None, "logged_in": None, "staff": None}}
+
+
+def put_unmarked(name: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    """A file as 7.0.0 (or an upload by hand) left it: no access mark."""
+    storage = BackblazeB2Storage()
+    storage.bucket.upload_bytes(data, storage._key(name), content_type=content_type)
+
+
 WITHOUT_MODELS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -218,13 +227,19 @@ class TestSharedBucket:
         assert client.get("/b2/notes.txt").status_code == 404
         assert body(admin_client.get("/b2s/notes.txt")) == b"staff notes"
 
-    def test_a_copy_takes_the_mark_of_its_storage(self, client: Client, admin_client: Client, put: Put) -> None:
+    def test_a_copy_takes_the_stricter_of_its_source_and_its_storage(
+        self, client: Client, admin_client: Client, put: Put
+    ) -> None:
         put("plan.pdf", b"plan", StaffStorage)
-        PublicStorage().copy("plan.pdf", "plan-public.pdf")
+        put("logo.png", b"png", PublicStorage)
+        PublicStorage().copy("plan.pdf", "plan-public.pdf")  # a copy is never less private than its source
         StaffStorage().copy("plan.pdf", "plan-copy.pdf")
-        assert body(client.get("/b2/plan-public.pdf")) == b"plan"
+        StaffStorage().copy("logo.png", "logo-staff.png")  # ... and takes its storage's mark when that is stricter
+        assert client.get("/b2/plan-public.pdf").status_code == 404
         assert client.get("/b2/plan-copy.pdf").status_code == 404
+        assert client.get("/b2/logo-staff.png").status_code == 404
         assert body(admin_client.get("/b2s/plan-copy.pdf")) == b"plan"
+        assert body(admin_client.get("/b2s/logo-staff.png")) == b"png"
 
     def test_an_override_of_get_upload_options_cannot_forge_or_drop_the_mark(self, client: Client, put: Put) -> None:
         put("forged.txt", b"x", StaffStorage, file_info={access.MARK_KEY: "public"})
@@ -232,22 +247,31 @@ class TestSharedBucket:
         assert client.get("/b2/forged.txt").status_code == 404
         assert client.get("/b2/dropped.txt").status_code == 404
 
-    def test_an_unknown_mark_counts_as_staff(self, client: Client, admin_client: Client, put: Put) -> None:
-        put("odd.txt", b"x", BackblazeB2Storage, file_info={access.MARK_KEY: "everyone"})
+    def test_an_unknown_mark_counts_as_private(self, client: Client, admin_client: Client) -> None:
+        storage = BackblazeB2Storage()
+        storage.bucket.upload_bytes(b"x", "odd.txt", file_info={access.MARK_KEY: "everyone"})
         assert client.get("/b2/odd.txt").status_code == 404
-        assert body(admin_client.get("/b2s/odd.txt")) == b"x"
+        assert admin_client.get("/b2s/odd.txt").status_code == 404
+
+    def test_a_plain_storages_files_are_served_by_no_route(
+        self, client: Client, admin_client: Client, put: Put
+    ) -> None:
+        put("contract.pdf", b"private", BackblazeB2Storage)  # reached through url() links, not a route
+        assert access.marked_route(BackblazeB2Storage().get_file_metadata("contract.pdf").file_info) == "private"
+        assert client.get("/b2/contract.pdf").status_code == 404
+        assert admin_client.get("/b2s/contract.pdf").status_code == 404
 
     def test_unmarked_files_are_refused_where_a_privileged_storage_shares_the_place(
         self, client: Client, admin_client: Client, put: Put
     ) -> None:
-        put("old.pdf", b"7.0.0", BackblazeB2Storage)  # as 7.0.0 or a plain storage wrote it
+        put_unmarked("old.pdf", b"7.0.0")  # as 7.0.0 or an upload by hand left it
         assert client.get("/b2/old.pdf").status_code == 404
         assert body(admin_client.get("/b2s/old.pdf")) == b"7.0.0"  # nothing above staff
 
     def test_serving_unmarked_files_is_an_explicit_choice_and_an_error(
         self, client: Client, put: Put, settings: Any
     ) -> None:
-        put("old.pdf", b"7.0.0", BackblazeB2Storage)
+        put_unmarked("old.pdf", b"7.0.0")
         put("payroll.pdf", b"secret", StaffStorage)
         assert checks.check_route_separation() == []  # nothing is exposed
         settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "serve_unmarked_files": True}
@@ -280,7 +304,7 @@ class TestSharedBucket:
         assert checks.check_route_separation() == []
         settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "serve_unmarked_files": False}
         public = routes.scope("public")  # where the public route's files live
-        BackblazeB2Storage(bucket=public.bucket, location=public.location).save("logo.png", ContentFile(b"png"))
+        BackblazeB2Storage(bucket=public.bucket).bucket.upload_bytes(b"png", f"{public.location}/logo.png".lstrip("/"))
         assert body(client.get("/b2/logo.png")) == b"png"
 
     def test_nested_location_refuses_only_the_nested_unmarked_files(
@@ -290,8 +314,8 @@ class TestSharedBucket:
             **settings.BACKBLAZE_CONFIG,
             "specific_locations": {"logged_in": "members", "staff": "members/staff"},
         }
-        put("logo.png", b"png", BackblazeB2Storage)
-        put("members/cv.pdf", b"cv", BackblazeB2Storage)
+        put_unmarked("logo.png", b"png")
+        put_unmarked("members/cv.pdf", b"cv")
         assert body(client.get("/b2/logo.png")) == b"png"
         assert client.get("/b2/members/cv.pdf").status_code == 404
 
@@ -313,9 +337,9 @@ class TestSharedBucket:
         self, client: Client, admin_client: Client, put: Put, route_files: Any
     ) -> None:
         # Files as 7.0.0 left them, unmarked, with the rows that refer to them.
-        put("logo.png", b"png", BackblazeB2Storage, content_type="image/png")
-        put("payroll.pdf", b"secret", BackblazeB2Storage)
-        put("both.txt", b"shared", BackblazeB2Storage)
+        put_unmarked("logo.png", b"png", "image/png")
+        put_unmarked("payroll.pdf", b"secret")
+        put_unmarked("both.txt", b"shared")
         route_files.objects.create(public="logo.png", staff="payroll.pdf")
         route_files.objects.create(public="both.txt", staff="both.txt")
         route_files.objects.create(public="gone.txt")

@@ -7,23 +7,22 @@ a Django server thread and the local B2 server. Without nginx they are skipped, 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test import Client
 
-from django_backblaze_b2 import http, views
+from benchmarks import nginx
+from django_backblaze_b2 import access, http, views
+from django_backblaze_b2.checks_offload import check_offload
 from django_backblaze_b2.options import resolve
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
@@ -118,6 +117,24 @@ def test_a_304_and_a_head_are_answered_by_the_view(client: Client, offload: str,
     assert head.status_code == 200 and head["Content-Length"] == str(SIZE)
 
 
+def test_the_route_rules_and_the_access_mark_come_first(
+    client: Client, offload: str, put: Put, settings: Any, django_user_model: Any
+) -> None:
+    # One shared bucket (7.0.0's default): only each file's access mark keeps staff files off /b2/.
+    settings.BACKBLAZE_CONFIG = {
+        **settings.BACKBLAZE_CONFIG,
+        "specific_bucket_names": {"public": None, "logged_in": None, "staff": None},
+    }
+    views.reset_storages()
+    put("payroll.pdf", b"secret", StaffStorage)
+    for headers in ({}, {"Range": "bytes=2-3"}):
+        refused = client.get("/b2/payroll.pdf", headers=headers)
+        assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
+    assert client.get("/b2s/payroll.pdf")["Location"].startswith("/accounts/login/")
+    client.force_login(django_user_model.objects.create_user("boss", is_staff=True))
+    assert client.get("/b2s/payroll.pdf")["X-Accel-Redirect"] == LOCATION
+
+
 def test_a_missing_file_is_a_404_from_the_view(client: Client, offload: str) -> None:
     response = client.get("/b2/missing.bin")
     assert response.status_code == 404
@@ -159,6 +176,24 @@ def test_the_documented_nginx_location_is_the_tested_one() -> None:
     assert http.nginx_location(LOCATION) in docs.read_text()
 
 
+def test_the_location_hides_the_access_mark() -> None:
+    assert f"proxy_hide_header x-bz-info-{access.MARK_KEY.lower()};" in http.nginx_location()
+
+
+def test_offload_under_debug_is_a_warning(settings: Any) -> None:
+    settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "proxy_offload": LOCATION}
+    settings.DEBUG = True
+    (warning,) = check_offload()
+    assert warning.id == "django_backblaze_b2.W090"
+    assert warning.id in {message.id for message in checks.run_checks()}  # registered with Django
+    assert "arrive empty" in warning.msg and "nginx_location()" in str(warning.hint)
+    settings.DEBUG = False
+    assert check_offload() == []
+    settings.DEBUG = True
+    settings.BACKBLAZE_CONFIG = {k: v for k, v in settings.BACKBLAZE_CONFIG.items() if k != "proxy_offload"}
+    assert check_offload() == []
+
+
 def test_offload_is_off_by_default() -> None:
     assert resolve({}).proxy_offload is None
 
@@ -167,19 +202,13 @@ def test_offload_is_off_by_default() -> None:
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    found = nginx.nginx_binary()
     if found:
         return found
     reason = "nginx is not installed (apt-get install nginx, or make pytest as root on Debian)"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{reason}: the offload tests must run in CI.", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -206,64 +235,16 @@ def django_url(offload: str) -> Iterator[str]:
         thread.join(5)
 
 
-def nginx_config(workdir: Path, port: int, django_url: str) -> str:
-    temp = "\n".join(
-        f"    {kind}_temp_path {workdir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    location = "\n".join("        " + line for line in http.nginx_location(LOCATION, resolver="127.0.0.1").splitlines())
-    return f"""
-worker_processes 1;
-pid {workdir / "nginx.pid"};
-error_log {workdir / "error.log"} info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {workdir / "access.log"};
-{temp}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass {django_url};
-            proxy_set_header Host $host;
-        }}
-{location}
-    }}
-}}
-"""
-
-
 @pytest.fixture
-def nginx(tmp_path: Path, django_url: str) -> Iterator[str]:
-    binary = nginx_binary()
-    port = free_port()
-    config = tmp_path / "nginx.conf"
-    config.write_text(nginx_config(tmp_path, port, django_url))
-    command = [binary, "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"]
-    with open(tmp_path / "stderr.log", "wb") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"nginx did not start: {(tmp_path / 'stderr.log').read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("nginx did not listen within 20 s")
-                time.sleep(0.05)
+def nginx_url(tmp_path: Path, django_url: str) -> Iterator[str]:
+    """The system's nginx (``benchmarks.nginx``) on a free port, in front of the Django server thread."""
+    nginx_binary()
+    with nginx.running(tmp_path, django_url, LOCATION) as (url, _pid):
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-        log = tmp_path / "error.log"
-        if log.exists() and "[emerg]" in log.read_text():
-            print(log.read_text())
 
 
-def test_nginx_serves_the_bytes_with_the_views_headers(nginx: str, stored: str, b2: SimulatedB2) -> None:
-    response = requests.get(nginx + stored, timeout=30)
+def test_nginx_serves_the_bytes_with_the_views_headers(nginx_url: str, stored: str, b2: SimulatedB2) -> None:
+    response = requests.get(nginx_url + stored, timeout=30)
     assert response.status_code == 200
     assert response.content == DATA
     assert response.headers["Content-Length"] == str(SIZE)
@@ -282,21 +263,21 @@ def test_nginx_serves_the_bytes_with_the_views_headers(nginx: str, stored: str, 
     assert b2.calls["b2_download_file_by_name"] == 1  # nginx's download
 
 
-def test_nginx_passes_ranges_and_conditional_answers(nginx: str, stored: str) -> None:
+def test_nginx_passes_ranges_and_conditional_answers(nginx_url: str, stored: str) -> None:
     with requests.Session() as session:
-        first = session.get(nginx + stored, headers={"Range": "bytes=1000-"}, timeout=30)
+        first = session.get(nginx_url + stored, headers={"Range": "bytes=1000-"}, timeout=30)
         assert first.status_code == 206
         assert first.content == DATA[1000:]
         assert first.headers["Content-Range"] == f"bytes 1000-{SIZE - 1}/{SIZE}"
-        suffix = session.get(nginx + stored, headers={"Range": "bytes=-5"}, timeout=30)
+        suffix = session.get(nginx_url + stored, headers={"Range": "bytes=-5"}, timeout=30)
         assert (suffix.status_code, suffix.content) == (206, DATA[-5:])
         # Two ranges far apart: the view decides on the whole file, and nginx must not ask B2 for them.
-        several = session.get(nginx + stored, headers={"Range": "bytes=0-0,3000000-3000001"}, timeout=30)
+        several = session.get(nginx_url + stored, headers={"Range": "bytes=0-0,3000000-3000001"}, timeout=30)
         assert (several.status_code, len(several.content)) == (200, SIZE)
         etag = first.headers["ETag"]
-        not_modified = session.get(nginx + stored, headers={"If-None-Match": etag}, timeout=30)
+        not_modified = session.get(nginx_url + stored, headers={"If-None-Match": etag}, timeout=30)
         assert (not_modified.status_code, not_modified.content) == (304, b"")
-        stale = session.get(nginx + stored, headers={"Range": "bytes=0-9", "If-Range": '"old"'}, timeout=30)
+        stale = session.get(nginx_url + stored, headers={"Range": "bytes=0-9", "If-Range": '"old"'}, timeout=30)
         assert (stale.status_code, len(stale.content)) == (200, SIZE)
-        beyond = session.get(nginx + stored, headers={"Range": f"bytes={SIZE}-"}, timeout=30)
+        beyond = session.get(nginx_url + stored, headers={"Range": f"bytes={SIZE}-"}, timeout=30)
         assert beyond.status_code == 416

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from ...operations.check import b2_storage_aliases, check_storage
+from ...operations.check import b2_storage_aliases, check_storage, describe
 from ...storage import BackblazeB2Storage
 from ._shared import storage_for
 
@@ -38,10 +38,13 @@ class Command(BaseCommand):
                 if not isinstance(storage, BackblazeB2Storage):
                     raise CommandError(f"Storage {alias!r} is a {type(storage).__name__}, not a B2 storage.")
                 location = f", location {storage.options.location!r}" if storage.options.location else ""
-            except ImproperlyConfigured as error:
+            except CommandError:
+                raise
+            except Exception as error:
                 # Reported like any other finding, so the storages after it are still checked.
+                problem = str(error) if isinstance(error, ImproperlyConfigured) else describe(error)
                 self.stdout.write(alias)
-                self.stdout.write(f"  {MARKS['error']}  settings: {error}", self.style.ERROR)
+                self.stdout.write(f"  {MARKS['error']}  settings: {problem}", self.style.ERROR)
                 errors += 1
                 continue
             self.stdout.write(f"{alias} ({type(storage).__name__}, bucket {storage.options.bucket!r}{location})")

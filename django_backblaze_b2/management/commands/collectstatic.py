@@ -15,9 +15,11 @@ import contextlib
 import os
 from typing import Any
 
+from b2sdk.v2.exception import B2Error
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import Command as CollectStatic
 from django.core.files.storage import Storage
+from django.core.management.base import CommandError
 
 from ...operations.progress import Progress
 from ._shared import progress_for
@@ -25,6 +27,16 @@ from ._shared import progress_for
 
 class Command(CollectStatic):
     _progress: Progress | None = None
+
+    def handle(self, **options: Any) -> str | None:
+        try:
+            return super().handle(**options)
+        except B2Error as error:
+            # A wrong key or a missing bucket: one line saying so, not b2sdk's traceback.
+            raise CommandError(
+                f"B2 refused collectstatic ({type(error).__name__}: {error}). "
+                "`manage.py check --deploy --tag b2` checks the key and every bucket in use."
+            ) from error
 
     def collect(self) -> dict[str, Any]:
         collecting = getattr(self.storage, "collecting", None)

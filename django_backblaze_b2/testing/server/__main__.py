@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         create_buckets(server, arguments.key_id, arguments.key, arguments.bucket)
     except Exception as error:
         server.server_close()
+        server.backend.close()
         print(f"Cannot create the buckets: {error}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _stop)
