@@ -29,7 +29,7 @@ $(VENV)/.sample-installed: $(BIN)/uv pyproject.toml
 run: $(VENV)/.sample-installed
 	cd sample_app && ../$(BIN)/python manage.py migrate --noinput
 	cd sample_app && ../$(BIN)/python manage.py demo_users
-	cd sample_app && ../$(BIN)/python manage.py runserver $(PORT)
+	cd sample_app && DJANGO_B2_SIMULATOR_SERVED=1 ../$(BIN)/python manage.py runserver $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -32,7 +32,8 @@ def started_at(key: str) -> int | None:
 
 
 def leftovers(storage: BackblazeB2Storage, *, older_than: float = GRANT_MAX_AGE) -> Iterator[Leftover]:
-    """The storage's incoming files started more than ``older_than`` seconds ago (class C listings)."""
+    """The storage's incoming files started more than ``older_than`` seconds ago: one
+    ``b2_list_unfinished_large_files`` (class A) and one ``b2_list_file_versions`` (class C) per 1000."""
     prefix = names.folder_prefix(storage.options.location, INCOMING_FOLDER)
     cutoff = time.time() - older_than
     bucket = storage.bucket

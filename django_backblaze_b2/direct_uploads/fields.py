@@ -68,7 +68,11 @@ class DirectUploadWidget(forms.ClearableFileInput):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        context["widget"]["direct"] = self._direct_context(name)
+        direct = self._direct_context(name)
+        if direct is not None and isinstance(value, DirectReference):
+            # The form came back with errors elsewhere: keep the finished upload, don't send it again.
+            direct["reference"] = str(value)
+        context["widget"]["direct"] = direct
         return context
 
     def _direct_context(self, name: str) -> dict[str, Any] | None:
@@ -83,6 +87,7 @@ class DirectUploadWidget(forms.ClearableFileInput):
             return None  # the views are not in the URLconf: uploads go through Django
         return {
             "ticket": sign_ticket(self.limits),
+            "field": self.limits.field,
             "reference_name": self.reference_name(name),
             "urls": urls,
             "max_size": self.limits.max_size,
@@ -204,6 +209,10 @@ class DirectUploadField(forms.FileField):
                 code="content_type",
                 params={"content_type": content_type or "unknown"},
             )
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # A posted reference is shown again when the form comes back with errors (Django shows files never).
+        return data if isinstance(data, DirectReference) else super().bound_data(data, initial)
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return isinstance(data, DirectReference) or super().has_changed(initial, data)

@@ -13,7 +13,7 @@ as another. None holds a secret: the owner is a keyed hash of the user id or ses
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.core import signing
@@ -65,7 +65,6 @@ class Grant:
     part_size: int
     content_type: str | None  # canonical (parse_content_type); None: unknown, B2 guesses from the name
     name: str  # the name the browser gave, for the final name
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def owner_of(request: HttpRequest, *, create_session: bool = False) -> str | None:

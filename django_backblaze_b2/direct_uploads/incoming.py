@@ -6,14 +6,14 @@ Why a large file, started by the server under a name nobody uses:
   can add parts to it and nothing else. (``b2_get_upload_url``'s token could write any name in the
   bucket: it never leaves the server.) Finishing, listing parts and cancelling need the account's
   token, so only the server does them;
-- the file is started as ``<location>/_b2_incoming/<start time>-<random>``, a name no model uses, and finished only
-  after the server checked its parts against what was granted. It reaches its final name (``upload_to``,
-  ``get_available_name``, ``get_upload_options`` with the access mark) when the form is saved, by a
-  server-side copy, and the incoming version is deleted (see ``upload.py``);
+- the file is started as ``<location>/_b2_incoming/<start time>-<random>``, a name no model uses, and
+  finished only after the server checked its parts against what was granted. It reaches its final name
+  (``upload_to``, ``get_available_name``, ``get_upload_options`` with the access mark) when the form is
+  saved, by a server-side copy, and the incoming version is deleted (see ``upload.py``);
 - abandoned uploads are cancelled by the bucket's lifecycle rule on the incoming folder
   (:func:`.bucket_rules.lifecycle_rule`), or by ``manage.py b2_cancel_direct_uploads``.
 
-Every function here is one or two B2 calls; all use the storage's own b2sdk objects.
+The functions that call B2 make one or two calls each, with the storage's own b2sdk objects.
 """
 
 from __future__ import annotations
@@ -80,6 +80,23 @@ def target(label: str) -> Target:
     return Target(label, field, storage)
 
 
+def reachable_by_browsers(storage: BackblazeB2Storage) -> bool:
+    """False for the in-process simulated B2 (``simulator: True`` without a local B2 server): its part
+    URLs lead nowhere a browser can go, so files go through Django there."""
+    simulator = storage._connection.simulator
+    return simulator is None or not getattr(simulator, "in_process", False)
+
+
+def upload_origins(storage: BackblazeB2Storage) -> list[str]:
+    """Where the browser sends parts, for a Content-Security-Policy's ``connect-src``: Backblaze's
+    upload pods on B2 itself, else the origin of the B2 in use (the local B2 server)."""
+    realm = storage._connection.realm
+    if "://" not in realm:
+        return ["https://*.backblaze.com"]  # b2sdk's named realms: production, staging, dev
+    scheme, _, rest = realm.partition("://")
+    return [f"{scheme}://{rest.split('/', 1)[0]}"]
+
+
 def minimum_part_size(storage: BackblazeB2Storage) -> int:
     """B2's ``absoluteMinimumPartSize`` for this account (no call once authorized)."""
     connection = storage._connection
@@ -109,7 +126,7 @@ def part_url(storage: BackblazeB2Storage, file_id: str) -> dict[str, str]:
 
 
 def parts(storage: BackblazeB2Storage, file_id: str) -> list[dict[str, Any]]:
-    """The parts B2 holds of the large file (``b2_list_parts``, class C per 1000 parts)."""
+    """The parts B2 holds of the large file (``b2_list_parts``, class A, one per 1000 parts)."""
     return [
         {"partNumber": part.part_number, "contentLength": int(part.content_length), "contentSha1": part.content_sha1}
         for part in storage.bucket.list_parts(file_id)

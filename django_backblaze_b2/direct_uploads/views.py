@@ -109,11 +109,15 @@ def _begin(request: HttpRequest, body: dict[str, Any]) -> dict[str, Any]:
         raise RefusalError(400, "'name' must be the file's name.")
     if limits.max_size is not None and size > limits.max_size:
         raise RefusalError(413, f"The file is larger than the {limits.max_size} bytes allowed.")
-    name = posixpath.basename(name.replace("\\", "/"))[-255:] or "upload"
+    name = posixpath.basename(name.replace("\\", "/"))[-255:]
+    if name in ("", ".", ".."):
+        name = "upload"  # Django would refuse it when the form is saved
     declared = body.get("type")
     content_type = normalize_upload_content_type(declared if isinstance(declared, str) else None, name)
     if not limits.allows_type(content_type):
         raise RefusalError(415, "Files of this type are not allowed here.")
+    if not incoming.reachable_by_browsers(target.storage):
+        return {"direct": False}
     parts = plan(
         size,
         minimum_part_size=incoming.minimum_part_size(target.storage),

@@ -23,6 +23,7 @@ With pytest, add ``pytest_plugins = ["django_backblaze_b2.testing.pytest_plugin"
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -132,12 +133,17 @@ _lock = threading.Lock()
 _current: SimulatedB2 | None = None
 
 
+#: With this environment variable set to "1", the process's shared simulated B2 sits behind a local B2
+#: server thread: a browser can reach it (direct uploads in ``make run``).
+SERVED_ENVIRONMENT_VARIABLE = "DJANGO_B2_SIMULATOR_SERVED"
+
+
 def current_simulator() -> SimulatedB2:
     """The process's shared simulated B2, created on first use."""
     global _current
     with _lock:
         if _current is None:
-            _current = SimulatedB2()
+            _current = SimulatedB2(served=os.environ.get(SERVED_ENVIRONMENT_VARIABLE) == "1")
         return _current
 
 

@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks import task_backends
 
+from django_backblaze_b2 import BackblazeB2Storage
+from django_backblaze_b2.direct_uploads.incoming import reachable_by_browsers, upload_origins
+
 from . import exports
 from .conf import b2_description
 from .demo import DEMO_USERS
@@ -76,7 +79,17 @@ def large_uploads(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Saved {upload.file.name} ({upload.file.size} bytes).")
             return redirect("large-uploads")
     uploads = LargeUpload.objects.filter(uploaded_by=request.user)[:50]
-    return render(request, "showcase/large_uploads.html", {"form": form, "uploads": uploads})
+    storage = LargeUpload().file.storage
+    assert isinstance(storage, BackblazeB2Storage)
+    embedded = not reachable_by_browsers(storage)
+    context = {"form": form, "uploads": uploads, "embedded_b2": embedded, "b2_description": b2_description()}
+    response = render(request, "showcase/large_uploads.html", context)
+    # The widget needs no inline script and no eval: only its own origin and B2's for the parts.
+    response["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"connect-src 'self' {' '.join(upload_origins(storage))}"
+    )
+    return response
 
 
 @require_GET

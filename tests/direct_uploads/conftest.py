@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django.test.utils import override_settings
 
-from django_backblaze_b2.testing import SimulatedB2
+from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
 BASE = "/b2-uploads/"
 
@@ -71,6 +71,14 @@ class Browser:
 
     def submit(self, reference: str, kind: str = "upload") -> Any:
         return self.client.post(f"/forms/{kind}/", {"file__b2_upload": reference})
+
+
+@pytest.fixture(autouse=True)
+def b2() -> Iterator[SimulatedB2]:
+    """The simulated B2 behind a local B2 server thread: direct uploads need B2 over HTTP (the
+    in-process one has no URLs a browser could reach, so the views send files through Django there)."""
+    with simulated_b2(served=True) as simulated:
+        yield simulated
 
 
 @pytest.fixture(autouse=True)

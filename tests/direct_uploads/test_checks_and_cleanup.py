@@ -98,3 +98,16 @@ def test_recent_uploads_are_left_alone(browser: Browser) -> None:
     call_command("b2_cancel_direct_uploads", stdout=out)
     assert "0 abandoned" in out.getvalue()
     assert browser.post("parts", upload=grant["upload"]).status_code == 200
+
+
+def test_a_development_server_can_serve_its_simulated_b2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_backblaze_b2 import testing
+
+    monkeypatch.setattr(testing, "_current", None)
+    monkeypatch.setenv(testing.SERVED_ENVIRONMENT_VARIABLE, "1")
+    simulated = testing.current_simulator()
+    try:
+        assert not simulated.in_process
+        assert simulated.realm.startswith("http://127.0.0.1:")
+    finally:
+        simulated.close()

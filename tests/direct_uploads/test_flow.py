@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
+import requests
 
-from django_backblaze_b2.testing import SimulatedB2
+from django_backblaze_b2.storage import BackblazeB2Storage
+from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 from showcase.models import LargeUpload
 
 from .conftest import Browser, data_of
@@ -186,3 +189,41 @@ def test_anonymous_visitors_may_not_upload_by_default(b2: SimulatedB2) -> None:
 
 def test_the_views_take_only_post(browser: Browser) -> None:
     assert browser.client.get("/b2-uploads/begin").status_code == 405
+
+
+def test_on_the_in_process_simulated_b2_files_go_through_django(browser: Browser) -> None:
+    with simulated_b2() as in_process:
+        answer = browser.begin(data_of(SIZE))
+        assert answer.json() == {"direct": False}
+        assert in_process.calls["b2_start_large_file"] == 0
+
+
+@pytest.mark.parametrize(("given", "stored"), [("../../etc/passwd", "large/passwd"), ("..", "large/upload")])
+def test_the_browsers_name_is_only_a_base_name(browser: Browser, given: str, stored: str) -> None:
+    data = data_of(SIZE)
+    grant = browser.begin(data, name=given).json()
+    sha1s = browser.send_parts(grant, data)
+    reference = browser.post("complete", upload=grant["upload"], partSha1Array=sha1s).json()["finished"]
+    assert browser.submit(reference).json()["name"] == stored
+
+
+def test_the_browser_never_gets_a_token_that_writes_other_names(browser: Browser) -> None:
+    data = data_of(SIZE)
+    grant = browser.begin(data).json()
+    target = browser.post("part-url", upload=grant["upload"]).json()
+    storage = LargeUpload().file.storage
+    assert isinstance(storage, BackblazeB2Storage)
+    assert target["authorizationToken"] != storage._connection.api.account_info.get_account_auth_token()
+    planted = requests.post(
+        target["uploadUrl"].replace("b2_upload_part", "b2_upload_file"),
+        data=b"<script>",
+        headers={
+            "Authorization": target["authorizationToken"],
+            "X-Bz-File-Name": "large/planted.html",
+            "Content-Type": "text/html",
+            "X-Bz-Content-Sha1": hashlib.sha1(b"<script>").hexdigest(),
+        },
+        timeout=30,
+    )
+    assert planted.status_code in (400, 401, 404)
+    assert "large/planted.html" not in bucket_names(browser.b2)

@@ -24,6 +24,7 @@ def test_the_widget_renders_no_script_and_a_fallback_file_input() -> None:
     assert "<script" not in page
     assert re.search(r'<input type="file" name="file"[^>]*required', page)
     assert 'name="file__b2_upload"' in page
+    assert 'data-b2-field="showcase.LargeUpload.file"' in page  # what resumable uploads are kept under
     assert 'data-b2-begin="/b2-uploads/begin"' in page
     assert UploadForm().media.render_js() == ['<script src="/static/django_backblaze_b2/direct-upload.js"></script>']
 
@@ -63,3 +64,14 @@ def test_the_admin_saves_a_direct_upload(browser: Browser, user: Any, b2: Simula
     saved = form.save()
     assert saved.file.name == "large/movie.webm"
     assert b2.file_names("django") == ["large/movie.webm"]
+
+
+@pytest.mark.django_db
+def test_a_form_with_errors_elsewhere_keeps_the_finished_upload(browser: Browser, user: Any) -> None:
+    reference = browser.upload(data_of(12_000_000))
+    request = RequestFactory().post("/")
+    request.user = user
+    form_class = LargeUploadAdmin(LargeUpload, AdminSite()).get_form(request)
+    form = form_class({"file__b2_upload": reference, "uploaded_by": ""})  # uploaded_by is missing
+    assert not form.is_valid() and "uploaded_by" in form.errors and "file" not in form.errors
+    assert f'value="{reference}"' in str(form["file"])

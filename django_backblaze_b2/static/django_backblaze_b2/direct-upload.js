@@ -7,8 +7,8 @@
  * file, and puts the signed reference it gets back in the form's hidden input. The file input is then
  * emptied, so submitting the form sends the reference, not the bytes.
  *
- * Resuming: the upload's reference is kept in localStorage under the file's name, size and
- * lastModified. Choosing the same file again (after a reload or a lost connection) asks the server
+ * Resuming: the upload's reference is kept in localStorage under the model field and the file's
+ * name, size and lastModified. Choosing the same file again (after a reload or a lost connection) asks the server
  * which parts B2 already holds (b2_list_parts) and sends only the others.
  *
  * Events on the widget's element: "b2:progress" {loaded, total, resumed (bytes B2 already held),
@@ -60,6 +60,10 @@
     this.busy = false;
     this.generation = 0;
     this.required = this.input.required;
+    if (this.reference.value) {
+      this.input.required = false; // the form came back with a finished upload in it
+      this.say("Uploaded: choose another file to replace it.", "done");
+    }
     var self = this;
     this.input.addEventListener("change", function () { self.chosen(); });
     if (this.form) {
@@ -98,7 +102,8 @@
   };
 
   Uploader.prototype.storeKey = function (file) {
-    return STORE_PREFIX + this.root.getAttribute("data-b2-begin") + ":" + this.input.name + ":" +
+    // Per model field: a grant is only good for the field it was issued for.
+    return STORE_PREFIX + this.root.getAttribute("data-b2-field") + ":" +
       file.name + ":" + file.size + ":" + file.lastModified;
   };
 
@@ -209,6 +214,7 @@
     var next = 1;
     var resumed = 0;
     var partsDone = 0;
+    var failed = false; // one connection gave up: the others stop taking parts
     this.progress.hidden = false;
     this.say("Uploading " + file.name + "…", "uploading");
 
@@ -232,7 +238,7 @@
         if (generation !== self.generation) {
           return Promise.reject(new Error("A new file was chosen."));
         }
-        if (next > count) {
+        if (next > count || failed) {
           return Promise.resolve();
         }
         var number = next++;
@@ -302,7 +308,10 @@
 
     var workers = [];
     for (var i = 0; i < Math.min(CONCURRENCY, count); i++) {
-      workers.push(worker());
+      workers.push(worker().catch(function (error) {
+        failed = true;
+        throw error;
+      }));
     }
     report();
     return Promise.all(workers).then(function () { return sha1s; });
