@@ -33,11 +33,6 @@ class FileMetadata:
     def uploaded_at(self) -> datetime:
         return datetime.fromtimestamp(self.upload_timestamp / 1000, tz=timezone.utc)
 
-    @property
-    def etag(self) -> str:
-        """A strong validator: B2's content SHA-1, or the file id (unique per upload) without one."""
-        return self.content_sha1 or self.file_id
-
     @classmethod
     def from_version(cls, version: Any) -> FileMetadata:
         """From a b2sdk ``FileVersion`` or ``DownloadVersion``."""

@@ -71,10 +71,6 @@ class CopyReport:
             self.failures.append(outcome)
 
     @property
-    def bytes_copied(self) -> int:
-        return self.bytes["copied"]
-
-    @property
     def ok(self) -> bool:
         return not self.counts["failed"]
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from .errors import DEFAULT_CODES
 
-DOWNLOAD_API_NAMES = ("b2_download_file_by_name", "b2_download_file_by_id")
 
 
 @dataclass
