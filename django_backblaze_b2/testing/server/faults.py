@@ -15,7 +15,6 @@ from typing import Any
 from .errors import DEFAULT_CODES
 
 
-
 @dataclass
 class FailRule:
     api_name: str
