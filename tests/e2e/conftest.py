@@ -75,11 +75,11 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory, prepared_database: P
         yield base_url
 
 
-@pytest.fixture(scope="session")
-def browser(django_db_setup: None) -> Iterator[Any]:
-    """Headless Chromium for the session. The test databases are set up first, so that they are torn
-    down after it: Playwright's event loop, running in this thread until then, makes Django refuse
-    database work."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module. Not longer: Playwright's sync API keeps an event loop
+    running in this thread while it is open, and Django refuses database work in a thread that has
+    one, which would break the test modules that come after."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
