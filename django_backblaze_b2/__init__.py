@@ -7,15 +7,15 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import system_checks  # noqa: F401 - the checks run wherever the library is used, app installed or not
+from . import checks  # noqa: F401 - registers the checks: they run wherever the library is used, app installed or not
 
 __version__ = "8.0.0.dev0"
 __all__ = ["BackblazeB2Storage", "LoggedInStorage", "PublicStorage", "StaffStorage", "urls"]
 
 if TYPE_CHECKING:
     from . import urls
+    from .proxy.storages import LoggedInStorage, PublicStorage, StaffStorage
     from .storage import BackblazeB2Storage
-    from .storages import LoggedInStorage, PublicStorage, StaffStorage
 
 # Where each public name lives. They are imported lazily so that "django_backblaze_b2" can sit in
 # INSTALLED_APPS without importing models-dependent code before the app registry is ready.

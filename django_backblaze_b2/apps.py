@@ -22,7 +22,7 @@ class DjangoBackblazeB2Config(AppConfig):
 
 def _reset_route_caches(*, setting: str, **kwargs: Any) -> None:
     if setting in ("BACKBLAZE_CONFIG", "STORAGES", "INSTALLED_APPS"):
-        from . import routes, views
+        from .proxy import routes, views
 
         routes.shared_places.reset()
         views.reset_storages()

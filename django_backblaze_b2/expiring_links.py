@@ -25,12 +25,9 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ImproperlyConfigured
-
-if TYPE_CHECKING:
-    from .storage import BackblazeB2Storage
 
 MIN_SECONDS = 1
 MAX_SECONDS = 604_800  # 7 days, B2's limit
@@ -133,8 +130,8 @@ def authorizations_for(connection: Any) -> DownloadAuthorizations:
         return cache
 
 
-def refuse_customer_key(storage: BackblazeB2Storage) -> None:
-    encryption = storage.options.server_side_encryption
+def refuse_customer_key(encryption: Any) -> None:
+    """A link cannot carry an SSE-C key: ``ImproperlyConfigured`` for a storage encrypting with one."""
     if encryption is not None and encryption.customer_key:
         raise ImproperlyConfigured(CUSTOMER_KEY_LINKS)
 

@@ -464,7 +464,7 @@ class BackblazeB2Storage(Storage):
         On a public bucket the token changes nothing.
         """
         seconds = expiring_links.validated_seconds(seconds, "The link's lifetime (expire)")
-        expiring_links.refuse_customer_key(self)
+        expiring_links.refuse_customer_key(self.options.server_side_encryption)
         key = self._key(name)
         prefix = expiring_links.scope_prefix(key, self.options.location, scope or self.options.url_expiry_scope)
         token = expiring_links.authorizations_for(self._connection).token(self.bucket, prefix, seconds)

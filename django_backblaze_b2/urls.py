@@ -1,10 +1,5 @@
-from django.urls import path
+"""``include("django_backblaze_b2.urls")``: the proxy routes ``/b2/``, ``/b2l/``, ``/b2s/`` (see :mod:`.proxy`)."""
 
-from . import views
+from .proxy.urls import app_name, urlpatterns
 
-app_name = "django_b2_storage"
-urlpatterns = [
-    path("b2/<path:filename>", views.download_public_file, name="b2-public"),
-    path("b2l/<path:filename>", views.download_logged_in_file, name="b2-logged-in"),
-    path("b2s/<path:filename>", views.download_staff_file, name="b2-staff"),
-]
+__all__ = ["app_name", "urlpatterns"]

@@ -1,4 +1,4 @@
-"""System checks for direct uploads (registered in :mod:`..system_checks`; they report only when the
+"""System checks for direct uploads (registered in :mod:`..checks`; they report only when the
 direct-upload views are in the URLconf).
 
 Offline (``manage.py check``):

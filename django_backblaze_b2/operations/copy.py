@@ -27,9 +27,10 @@ from b2sdk.v2 import SSE_C_KEY_ID_FILE_INFO_KEY_NAME
 from b2sdk.v2.exception import AccessDenied, B2Error, NonExistentBucket, Unauthorized
 from django.core.files.storage import Storage
 
-from .. import access, routes
+from .. import access
 from ..access import MARK_KEY
 from ..encryption import decryption_errors
+from ..proxy import routes
 from ..storage import BackblazeB2Storage
 from .inventory import COPY_OF, LARGE_FILE_SHA1, Inventory, StoredFile, inventory_of
 from .parallel import in_threads

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import FileField
 
 from ..access import ROUTES
-from ..routes import route_of
+from ..proxy.routes import route_of
 from ..storage import BackblazeB2Storage, MarkOutcome
 from ..usage import file_fields
 

@@ -11,10 +11,10 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import connections
 
-from django_backblaze_b2 import views
 from django_backblaze_b2.cache_account_info import DjangoCacheAccountInfo
 from django_backblaze_b2.connection import B2Connection, forget_connections
 from django_backblaze_b2.options import resolve
+from django_backblaze_b2.proxy import views
 from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.testing import current_simulator
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import caches
 from django.core.files.base import ContentFile, File
 
-from django_backblaze_b2 import views
+from django_backblaze_b2.proxy import views
 from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.storages import LoggedInStorage, PublicStorage
 from django_backblaze_b2.testing import MB, SimulatedB2

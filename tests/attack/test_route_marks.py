@@ -9,7 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from django_backblaze_b2 import routes, views
+from django_backblaze_b2.proxy import routes, views
 from django_backblaze_b2.storages import PublicStorage, StaffStorage
 
 from ..views.conftest import body

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
-from django_backblaze_b2 import BackblazeB2Storage, routes, views
+from django_backblaze_b2 import BackblazeB2Storage
+from django_backblaze_b2.proxy import routes, views
 from django_backblaze_b2.storages import PublicStorage
 
 from ..views.conftest import body

@@ -15,8 +15,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from django_backblaze_b2 import routes, views
 from django_backblaze_b2.connection import forget_connections
+from django_backblaze_b2.proxy import routes, views
 from django_backblaze_b2.storage import BackblazeB2Storage
 from django_backblaze_b2.storages import LoggedInStorage, PublicStorage, StaffStorage
 from django_backblaze_b2.testing.server import LocalB2Server

@@ -14,7 +14,9 @@ from django.core.management.base import SystemCheckError
 from django.http import HttpRequest
 from django.test import Client
 
-from django_backblaze_b2 import access, checks, routes
+from django_backblaze_b2 import access
+from django_backblaze_b2.checks import configuration as checks
+from django_backblaze_b2.proxy import routes
 from django_backblaze_b2.storage import BackblazeB2Storage
 
 from .conftest import LoggedInStorage, PublicStorage, Put, StaffStorage, body
@@ -136,7 +138,7 @@ class TestPermissionHook:
         assert [m.id for m in checks.check_download_permission()] == ["django_backblaze_b2.E003"]
 
     def test_view_subclass(self, rf: Any, put: Put, user: User) -> None:
-        from django_backblaze_b2.views import LoggedInDownloadView
+        from django_backblaze_b2.proxy.views import LoggedInDownloadView
 
         class OwnFilesOnly(LoggedInDownloadView):
             def has_permission(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> bool:

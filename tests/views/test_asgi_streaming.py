@@ -14,8 +14,8 @@ from urllib3.exceptions import ProtocolError
 
 from django_backblaze_b2.asgi import MESSAGE_SIZE, ASGIHandler
 from django_backblaze_b2.http import IncompleteDownloadError
+from django_backblaze_b2.proxy.views import DownloadView
 from django_backblaze_b2.testing import SimulatedB2
-from django_backblaze_b2.views import DownloadView
 
 from .conftest import Put, data_of
 from .test_streaming import DownloadSpy, b2_responses

@@ -9,7 +9,7 @@ import pytest
 from b2sdk.v2.exception import B2ConnectionError, ServiceError, TooManyRequests, Unauthorized
 from django.test import Client
 
-from django_backblaze_b2 import views
+from django_backblaze_b2.proxy import views
 from django_backblaze_b2.testing import SimulatedB2
 
 from .conftest import LoggedInStorage, PublicStorage, Put, StaffStorage, body, data_of

@@ -305,14 +305,14 @@ class TestFileMeta:
         return FileMetadata(**{**fields, **changes})
 
     def test_large_file_etag_is_the_file_id(self) -> None:
-        from django_backblaze_b2.views import file_meta
+        from django_backblaze_b2.proxy.views import file_meta
 
         meta = file_meta(self.metadata(), "a.bin")
         assert meta.etag == '"id-4_z123_f456"'
         assert meta.last_modified is not None and meta.last_modified.timestamp() == 1_700_000_000.123
 
     def test_large_file_sha1_from_file_info(self) -> None:
-        from django_backblaze_b2.views import file_meta
+        from django_backblaze_b2.proxy.views import file_meta
 
         sha1 = "a" * 40
         assert file_meta(self.metadata(file_info={"large_file_sha1": sha1}), "a").etag == f'"{sha1}"'

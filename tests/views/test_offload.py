@@ -21,9 +21,10 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test import Client
 
 from benchmarks import nginx
-from django_backblaze_b2 import access, http, views
-from django_backblaze_b2.checks_offload import check_offload
+from django_backblaze_b2 import access, http
+from django_backblaze_b2.checks.offload import check_offload
 from django_backblaze_b2.options import resolve
+from django_backblaze_b2.proxy import views
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
 from .conftest import PublicStorage, Put, StaffStorage, data_of

@@ -16,10 +16,10 @@ from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.test import AsyncClient, Client
 from urllib3.exceptions import ProtocolError
 
-from django_backblaze_b2 import views
 from django_backblaze_b2.http import IncompleteDownloadError
+from django_backblaze_b2.proxy import views
+from django_backblaze_b2.proxy.views import DownloadView
 from django_backblaze_b2.testing import SimulatedB2
-from django_backblaze_b2.views import DownloadView
 
 from .conftest import PublicStorage, Put, data_of
 

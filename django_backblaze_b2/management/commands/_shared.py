@@ -19,8 +19,9 @@ from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import FileField
 
-from ... import access, routes
+from ... import access
 from ...operations.progress import Progress
+from ...proxy import routes
 
 
 def storage_for(name: str) -> Storage:

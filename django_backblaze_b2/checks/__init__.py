@@ -21,7 +21,7 @@ DEPLOY_TAG = "b2"
 # Each is also tagged DEPLOY_TAG, so `check --deploy --tag b2` shows every mistake of this library.
 @checks.register(DEPLOY_TAG)
 def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from . import checks as offline
+    from . import configuration as offline
 
     return [
         *offline.check_settings(app_configs),
@@ -33,48 +33,48 @@ def settings_are_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
 
 @checks.register(DEPLOY_TAG)
 def offload_needs_nginx(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .checks_offload import check_offload
+    from .offload import check_offload
 
     return check_offload(app_configs)
 
 
 @checks.register(checks.Tags.security, DEPLOY_TAG)
 def routes_are_separate(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from . import checks as offline
+    from . import configuration as offline
 
     return offline.check_route_separation(app_configs)
 
 
 @checks.register(checks.Tags.caches, DEPLOY_TAG)
 def account_info_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .checks_account_info import check_account_info_cache
+    from .account_info import check_account_info_cache
 
     return check_account_info_cache(app_configs)
 
 
 @checks.register(DEPLOY_TAG, deploy=True)
 def buckets_match_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .checks_buckets import check_buckets
+    from .buckets import check_buckets
 
     return check_buckets(app_configs)
 
 
 @checks.register(checks.Tags.staticfiles, DEPLOY_TAG)
 def collectstatic_is_this_librarys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .checks_staticfiles import check_collectstatic_command
+    from .staticfiles import check_collectstatic_command
 
     return check_collectstatic_command(app_configs)
 
 
 @checks.register(DEPLOY_TAG)
 def direct_upload_fields(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .direct_uploads.checks import check_direct_upload_fields
+    from ..direct_uploads.checks import check_direct_upload_fields
 
     return check_direct_upload_fields(app_configs)
 
 
 @checks.register(DEPLOY_TAG, deploy=True)
 def direct_upload_buckets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .direct_uploads.checks import check_direct_upload_buckets
+    from ..direct_uploads.checks import check_direct_upload_buckets
 
     return check_direct_upload_buckets(app_configs)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Warning
 from django.core.exceptions import ImproperlyConfigured
 
-from .options import resolve
+from ..options import resolve
 
 
 def check_offload(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -23,8 +23,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.utils.module_loading import import_string
 
-from .options import StorageOptions, resolve
-from .usage import configured_backends, file_fields
+from ..options import StorageOptions, resolve
+from ..usage import configured_backends, file_fields
 
 _NOT_SHARED = (LocMemCache, DummyCache)
 
@@ -91,7 +91,7 @@ def _check_cache(where: str, name: str) -> list[CheckMessage]:
 
 def _options_in_use() -> Iterator[tuple[str, StorageOptions]]:
     """(how the settings name it, its resolved options) for each B2 storage configured, without building any."""
-    from .storage import BackblazeB2Storage
+    from ..storage import BackblazeB2Storage
 
     with contextlib.suppress(ImproperlyConfigured):  # reported when a storage is built
         yield "BACKBLAZE_CONFIG", resolve({})

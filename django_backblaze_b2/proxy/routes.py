@@ -16,11 +16,38 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .access import ROUTES, more_privileged
-from .options import resolve
+from ..access import ROUTES, more_privileged
+from ..options import resolve
+from ..storage import BackblazeB2Storage
+from ..usage import configured_backends, file_fields
 
-PATHS = {"public": "/b2/", "logged_in": "/b2l/", "staff": "/b2s/"}
-CLASS_NAMES = {"public": "PublicStorage", "logged_in": "LoggedInStorage", "staff": "StaffStorage"}
+#: ``django_backblaze_b2.urls``'s ``app_name``: ``reverse("django_b2_storage:b2-public", ...)``.
+NAMESPACE = "django_b2_storage"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One proxy route: its name (the storages' ``route``), URL, URL name, storage class, audience."""
+
+    name: str
+    path: str  # under the URLconf's include, without the file name
+    url_name: str
+    storage_class: str
+    audience: str
+
+
+#: The one route table: the storages, the views, the URLconf and the checks all read it.
+ROUTE_TABLE = {
+    route.name: route
+    for route in (
+        Route("public", "b2/", "b2-public", "PublicStorage", "anyone"),
+        Route("logged_in", "b2l/", "b2-logged-in", "LoggedInStorage", "any logged-in user"),
+        Route("staff", "b2s/", "b2-staff", "StaffStorage", "staff"),
+    )
+}
+assert tuple(ROUTE_TABLE) == ROUTES  # least to most privileged, as access.ROUTES says
+PATHS = {name: f"/{route.path}" for name, route in ROUTE_TABLE.items()}
+CLASS_NAMES = {name: route.storage_class for name, route in ROUTE_TABLE.items()}
 
 
 @dataclass(frozen=True)
@@ -49,8 +76,6 @@ def scope(route: str) -> Scope:
 
 def route_of(storage: Any) -> str | None:
     """The route serving a storage instance or class, if it is one of this library's proxied storages."""
-    from .storage import BackblazeB2Storage
-
     cls = storage if isinstance(storage, type) else type(storage)
     if isinstance(cls, type) and issubclass(cls, BackblazeB2Storage) and cls.route in ROUTES:
         return cls.route
@@ -72,9 +97,6 @@ def shared_scopes(route: str) -> list[tuple[str, Scope]]:
 def private_scopes(route: str) -> list[Scope]:
     """The places of the plain B2 storages a project configures (``STORAGES``, model fields) that
     overlap this route's: their files (7.0.0's, unmarked) are not this route's to serve."""
-    from .storage import BackblazeB2Storage
-    from .usage import configured_backends, file_fields
-
     places: set[Scope] = set()
     for _alias, backend, options in configured_backends():
         if issubclass(backend, BackblazeB2Storage) and backend.route is None:

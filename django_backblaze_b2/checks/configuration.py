@@ -24,15 +24,14 @@ from django.core.files.storage import default_storage
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from . import routes
-from .access import ROUTES
-from .options import resolve, settings_config
-from .storage import BackblazeB2Storage
-from .storages import LoggedInStorage, PublicStorage, StaffStorage
-from .urls import app_name as namespace
-from .usage import configured_backends, file_fields
+from ..access import ROUTES
+from ..options import resolve, settings_config
+from ..proxy import routes
+from ..proxy.storages import LoggedInStorage, PublicStorage, StaffStorage
+from ..proxy.urls import app_name as namespace
+from ..storage import BackblazeB2Storage
+from ..usage import configured_backends, file_fields
 
-_AUDIENCE = {"public": "anyone", "logged_in": "any logged-in user"}
 _IDS = {"public": "django_backblaze_b2.E001", "logged_in": "django_backblaze_b2.E002"}
 _HINT = (
     "Mark the existing files with 'manage.py b2_mark_files' and turn 'serve_unmarked_files' off (the "
@@ -58,7 +57,8 @@ def check_route_separation(app_configs: Any = None, **kwargs: Any) -> list[Check
                 messages.append(
                     Error(
                         f"Unmarked {routes.CLASS_NAMES[other]} files ({theirs}, such as files saved by 7.0.0) "
-                        f"can be downloaded by {_AUDIENCE[route]} through {routes.PATHS[route]}<name>: "
+                        f"can be downloaded by {routes.ROUTE_TABLE[route].audience} through "
+                        f"{routes.PATHS[route]}<name>: "
                         f"{routes.CLASS_NAMES[route]} reads the same place ({mine}) and 'serve_unmarked_files' "
                         "is on.",
                         hint=_HINT,

@@ -18,7 +18,7 @@ APP = "django_backblaze_b2"
 
 
 def check_collectstatic_command(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from .staticfiles import BackblazeB2StaticStorage
+    from ..staticfiles import BackblazeB2StaticStorage
 
     try:
         backend = import_string(settings.STORAGES["staticfiles"]["BACKEND"])

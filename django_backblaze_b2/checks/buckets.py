@@ -28,12 +28,12 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 
-from .buckets import expected_encryption_mode
-from .checks import PROXIED_STORAGES, route_is_reachable, storage_options_problem
-from .client import AccountClient, client_for
-from .options import resolve
-from .storage import BackblazeB2Storage
-from .usage import configured_backends, file_fields
+from ..buckets import expected_encryption_mode
+from ..client import AccountClient, client_for
+from ..options import resolve
+from ..storage import BackblazeB2Storage
+from ..usage import configured_backends, file_fields
+from .configuration import PROXIED_STORAGES, route_is_reachable, storage_options_problem
 
 
 @dataclass
