@@ -133,6 +133,24 @@ class BackblazeB2Storage(Storage):
             return None
         return self._connection.metadata_memo
 
+    @property
+    def client(self) -> AccountClient:
+        """The per-account b2sdk client this storage shares with every storage of its account."""
+        return self._connection
+
+    def b2_file_name(self, name: str) -> str:
+        """The B2 file name of ``name`` (location prefix and B2's rules applied); refuses bad names."""
+        return self._key(name)
+
+    def remembered_metadata(self, name: str) -> FileMetadata | None:
+        """``name``'s metadata from this process's short memo (no B2 call), or None."""
+        return self._remembered_metadata(name)
+
+    def download_authorization(self, name: str, seconds: int) -> str:
+        """A download token for ``name``'s exact B2 file name, reused until close to expiry (one class C
+        call at most); for a web server that downloads on the caller's behalf (offload mode)."""
+        return expiring_links.authorizations_for(self._connection).token(self.bucket, self._key(name), seconds)
+
     def _key(self, name: str) -> str:
         return names.to_key(self.options.location, name)
 

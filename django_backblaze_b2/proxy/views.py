@@ -30,11 +30,9 @@ from b2sdk.v2.exception import (
     B2ConnectionError,
     B2Error,
     B2RequestTimeout,
-    InvalidRange,
     MaxRetriesExceeded,
     ServiceError,
     TooManyRequests,
-    UnsatisfiableRange,
 )
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.handlers.asgi import ASGIRequest
@@ -43,8 +41,7 @@ from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from .. import access, http
-from ..expiring_links import authorizations_for
+from .. import access, downloads, http
 from ..metadata import FileMetadata
 from ..storage import BackblazeB2Storage
 from . import routes
@@ -54,14 +51,9 @@ logger = logging.getLogger("django_backblaze_b2")
 
 PermissionHook = Callable[[HttpRequest, BackblazeB2Storage, str], bool]
 
-CONDITIONAL_HEADERS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
 # B2 did not answer, or asked us to slow down: worth retrying later.
 _UNAVAILABLE = (B2ConnectionError, B2RequestTimeout, MaxRetriesExceeded, ServiceError, TooManyRequests, OSError)
 _FALSE = frozenset({"0", "false", "no", "off"})  # "?download" alone means yes
-
-
-class _StaleMetadataError(Exception):
-    """The file changed twice while being served."""
 
 
 # -- one storage per route per process -------------------------------------------------------------
@@ -212,13 +204,13 @@ class DownloadView:
             return denied
         try:
             storage = self.get_storage()
-            storage._key(filename)  # a name B2 cannot hold answers 404, before any B2 call
+            storage.b2_file_name(filename)  # a name B2 cannot hold answers 404, before any B2 call
             if not self.has_permission(request, storage, filename):
                 return self.deny(request)
             return self.serve(request, storage, filename)
         except (FileNotFoundError, SuspiciousFileOperation):
             return not_found()
-        except (_StaleMetadataError, *_UNAVAILABLE):
+        except (downloads.StaleMetadataError, *_UNAVAILABLE):
             logger.exception("django-backblaze-b2: B2 unavailable while serving %r", filename)
             return unavailable()
         except (B2Error, ImproperlyConfigured):
@@ -279,13 +271,11 @@ class DownloadView:
             cache_control=self.get_cache_control(storage),
         )
 
-    def checked_meta(self, metadata: FileMetadata, name: str, downloaded: Any = None) -> http.FileMeta:
+    def checked_meta(self, metadata: FileMetadata, name: str) -> http.FileMeta:
         """The file's HTTP metadata, once its access mark allows this route; else ``FileNotFoundError``
-        (the same 404 as a missing file, so a refusal tells nothing), closing ``downloaded`` first."""
+        (the same 404 as a missing file, so a refusal tells nothing)."""
         reason = refused_reason(self.route, metadata)
         if reason is not None:
-            if downloaded is not None:
-                downloaded.response.close()
             logger.warning("django-backblaze-b2: refused %r through the %s route: %s", metadata.key, self.route, reason)
             raise FileNotFoundError(name)
         return file_meta(metadata, name)
@@ -303,45 +293,14 @@ class DownloadView:
 
         if storage.options.proxy_offload is not None and request.method == "GET":
             return self.offload(request, storage, name, storage.options.proxy_offload)
-        conditional = any(header in request.headers for header in CONDITIONAL_HEADERS)
-        ranged = request.method == "GET" and "Range" in request.headers
-        if request.method == "GET" and not conditional and not ranged:
-            # The common case: one download, whose headers carry the metadata.
-            downloaded = storage.download(name)
-            meta = self.checked_meta(FileMetadata.from_version(downloaded.download_version), name, downloaded)
-            return self.respond(request, self.decide(request, storage, meta), downloaded, name)
-
-        from_start = request.headers.get("Range", "").replace(" ", "").lower().startswith("bytes=0-")
-        if ranged and from_start and not conditional and storage._remembered_metadata(name) is None:
-            # A player's first request, "bytes=0-": one whole-file download gives the size and the body
-            # (streamed only up to the range's end), where a HEAD and a ranged download would cost two.
-            downloaded = storage.download(name)
-            meta = self.checked_meta(FileMetadata.from_version(downloaded.download_version), name, downloaded)
-            decision = self.decide(request, storage, meta)
-            if decision.body_range is None or decision.body_range.start == 0:
-                return self.respond(request, decision, downloaded, name)
-            downloaded.response.close()  # several ranges, say: the size is remembered for the loop below
-
-        for attempt in range(2):
-            # A Range GET may size the file from the last minute's memo: the download below checks
-            # it is the same version. A 304/412 decision has no such check, so it asks B2 afresh.
-            if ranged and not conditional and attempt == 0:
-                metadata = storage._metadata(name)
-            else:
-                metadata = storage.get_file_metadata(name)
-            decision = self.decide(request, storage, self.checked_meta(metadata, name))
-            body_range = decision.body_range
-            if body_range is None:
-                return self.respond(request, decision)
-            whole = body_range.start == 0 and body_range.stop == metadata.size
-            try:
-                downloaded = storage.download(name, None if whole else (body_range.start, body_range.last))
-            except (InvalidRange, UnsatisfiableRange):
-                continue  # the file shrank since its size was learnt (b2sdk's check, or B2's 416)
-            if downloaded.download_version.id_ == metadata.file_id:
-                return self.respond(request, decision, downloaded, name)
-            downloaded.response.close()  # replaced since its metadata was learnt
-        raise _StaleMetadataError(name)
+        fetched = downloads.fetch(
+            storage,
+            name,
+            request.method or "GET",
+            request.headers,
+            lambda metadata: self.decide(request, storage, self.checked_meta(metadata, name)),
+        )
+        return self.respond(request, fetched.decision, fetched.downloaded, name)
 
     def may_redirect(self, storage: BackblazeB2Storage, metadata: FileMetadata) -> bool:
         """Whether a link may stand for this file. B2 authorizations are name prefixes, good for the
@@ -366,8 +325,7 @@ class DownloadView:
         if decision.body_range is None:
             return self.respond(request, decision)
         # A token for this exact file name only; nginx sends it to B2 and never to the browser.
-        authorizations = authorizations_for(storage._connection)
-        token = authorizations.token(storage.bucket, storage._key(name), http.OFFLOAD_TOKEN_SECONDS)
+        token = storage.download_authorization(name, http.OFFLOAD_TOKEN_SECONDS)
         return http.offload_response(decision, location, storage.b2_url(name), token)
 
     def respond(
