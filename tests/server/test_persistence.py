@@ -126,3 +126,22 @@ def test_an_earlier_versions_directory_is_refused_untouched(tmp_path: Path) -> N
     with pytest.raises(ValueError, match="earlier version"):
         B2Backend("http://127.0.0.1:1", "k", "s", data_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_tokens_long_expired_are_forgotten_at_start(tmp_path: Path) -> None:
+    with LocalB2Server(data_dir=tmp_path) as first:
+        make_api(first.realm, first.key_id, first.key)
+        tokens = first.server.backend.tokens
+        for token in list(tokens.account_expiry):
+            tokens.account_expiry[token] = time.time() - 10  # just expired: kept, so clients hear "expired"
+            tokens._changed.add(token)
+        first.server.backend.save()
+    with LocalB2Server(data_dir=tmp_path) as second:
+        assert len(second.server.backend.tokens.account_expiry) == 1
+        for token in list(second.server.backend.tokens.account_expiry):
+            second.server.backend.tokens.account_expiry[token] = 1.0  # expired long ago
+            second.server.backend.tokens._changed.add(token)
+        second.server.backend.save()
+    with LocalB2Server(data_dir=tmp_path) as third:
+        assert third.server.backend.tokens.account_expiry == {}
+        assert make_api(third.realm, third.key_id, third.key).list_buckets() == []

@@ -175,15 +175,21 @@ class TokenStore:
                     rows[token] = None
             return rows
 
-    def load_rows(self, simulator: Any, rows: list[dict[str, Any]]) -> None:
-        now = time.time()
+    def load_rows(self, simulator: Any, rows: list[dict[str, Any]]) -> list[str]:
+        """Take the stored tokens; the ones of no more use (expired a day ago, or their key is gone).
+        A token expired more recently is kept, so its holder is told it expired rather than unknown."""
+        now = time.time() - DAY
+        stale = []
         with self._lock:
             for row in rows:
                 kind = row.pop("kind")
-                if kind == "account" and row["key_id"] in simulator.key_id_to_key:
+                if row["expires_at"] <= now or (kind == "account" and row["key_id"] not in simulator.key_id_to_key):
+                    stale.append(row["token"])
+                elif kind == "account":
                     simulator.auth_token_to_key[row["token"]] = simulator.key_id_to_key[row["key_id"]]
                     self.account_expiry[row["token"]] = float(row["expires_at"])
-                elif kind == "upload" and row["expires_at"] > now:
+                elif kind == "upload":
                     self.uploads[row["token"]] = UploadTarget(**row)
-                elif kind == "download" and row["expires_at"] > now:
+                elif kind == "download":
                     self.downloads[row["token"]] = DownloadAuthorization(**row)
+        return stale

@@ -183,7 +183,8 @@ class StateStore:
                     part = _load_part(file_id, number, json.loads(value))
                     large_files[file_id].add_part(number, part)
                     referenced |= part.part_data.names()
-            tokens.load_rows(sim, [json.loads(v) for (v,) in self.db.execute("SELECT value FROM tokens")])
+            stale = tokens.load_rows(sim, [json.loads(v) for (v,) in self.db.execute("SELECT value FROM tokens")])
+            self.db.executemany("DELETE FROM tokens WHERE token = ?", [(token,) for token in stale])
         self.blobs.collect_garbage(referenced)
         return True
 
