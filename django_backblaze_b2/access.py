@@ -26,6 +26,8 @@ LEVELS = (*ROUTES, PRIVATE)
 
 #: The B2 file info name of the mark. Lowercase, because B2 lowercases file info names.
 MARK_KEY = "django-b2-route"
+#: B2 keeps at most 10 file info entries per file, the stored headers (``b2-cache-control``...) included.
+MAX_FILE_INFO = 10
 
 
 def mark_info(mark: str | None) -> dict[str, str]:
@@ -42,10 +44,11 @@ def marked_route(file_info: Mapping[str, str] | None) -> str | None:
     (the safe reading of a tampered or unknown one); None when unmarked."""
     if not file_info:
         return None
-    value = file_info.get(MARK_KEY)
-    if value is None:
+    # B2 lowercases file info names: whatever case a name was written in, B2 serves it as the mark.
+    values = [value for key, value in file_info.items() if key.lower() == MARK_KEY]
+    if not values:
         return None
-    return value if value in LEVELS else PRIVATE
+    return values[0] if len(values) == 1 and values[0] in LEVELS else PRIVATE
 
 
 def more_privileged(route: str) -> tuple[str, ...]:

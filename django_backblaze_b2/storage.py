@@ -294,10 +294,8 @@ class BackblazeB2Storage(Storage):
         level changes), this storage's route, or for a plain storage the source's own mark.
         """
         mark = access.marked_route(source.file_info)
-        if not moved_by_operator:
-            level = access.stricter(mark, self.route or access.PRIVATE)
-        else:
-            level = self.route or mark or access.PRIVATE
+        # An operator's move into a plain storage keeps what the file had, even no mark.
+        level = (self.route or mark) if moved_by_operator else access.stricter(mark, self.route or access.PRIVATE)
         if mark == level:
             return {}  # B2 copies the metadata as it is
         arguments = {
@@ -305,7 +303,7 @@ class BackblazeB2Storage(Storage):
             # b2-* names are the stored headers, given again below as what they are.
             "file_info": {
                 **{key: value for key, value in source.file_info.items() if not key.startswith("b2-")},
-                **access.mark_info(level),
+                **access.mark_info(level or access.PRIVATE),
             },
             "cache_control": source.cache_control,
             "content_disposition": source.content_disposition,

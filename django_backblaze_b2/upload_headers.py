@@ -26,7 +26,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .access import MARK_KEY, PRIVATE, mark_info, marked_route, stricter
+from .access import MARK_KEY, MAX_FILE_INFO, PRIVATE, mark_info, marked_route, stricter
 from .http.headers import is_passive, normalize_upload_content_type
 
 # HTTP header (lower case) -> b2sdk upload keyword argument.
@@ -133,7 +133,16 @@ def safe_arguments(arguments: Mapping[str, Any], name: str, route: str | None) -
     # A proxied storage's files carry its route, or the stricter mark they came with (a copy of a staff
     # file stays staff). A plain storage's files are private unless they came with a mark (b2_copy_media
     # moving a shared bucket keeps each file's): its options and hooks are the project's, not a user's.
-    mark = stricter(given_mark, route) if route is not None else given_mark or PRIVATE
+    mark: str | None = stricter(given_mark, route) if route is not None else given_mark or PRIVATE
+    entries = len(file_info) + sum(1 for argument in HEADER_ARGUMENTS.values() if safe.get(argument))
+    if entries >= MAX_FILE_INFO:
+        if route is not None:
+            raise ImproperlyConfigured(
+                f"B2 keeps at most {MAX_FILE_INFO} file info entries per file (stored headers included), and this "
+                f"upload of {name!r} has {entries} besides the access mark its route needs: drop one from "
+                "'default_file_info', 'default_upload_headers' or get_upload_options()."
+            )
+        mark = given_mark  # a plain storage's mark gives way: the file is then unmarked (see access.py)
     file_info.update(mark_info(mark))
     safe["file_info"] = file_info or None
     if content_type is not None and not is_passive(content_type):

@@ -197,3 +197,20 @@ def test_a_copy_keeps_the_headers_and_file_info(b2: SimulatedB2) -> None:
         "application/json",
         {"owner": "ops", MARK_KEY: "private"},
     )
+
+
+def test_a_full_file_info_keeps_a_plain_files_entries_and_refuses_a_proxied_one_clearly(b2: SimulatedB2) -> None:
+    """B2 keeps 10 file info entries a file: a plain storage's private mark gives way to the project's
+    own; a proxied storage's mark cannot, and the upload says what to drop (before any B2 call)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from django_backblaze_b2.storages import StaffStorage
+
+    full = {f"k{i}": "v" for i in range(10)}
+    plain = BackblazeB2Storage(default_file_info=full)
+    plain.save("full.txt", ContentFile(b"x"))
+    assert plain.get_file_metadata("full.txt").file_info == full
+    b2.calls.clear()
+    with pytest.raises(ImproperlyConfigured, match="at most 10 file info entries"):
+        StaffStorage(default_file_info=full).save("full.txt", ContentFile(b"x"))
+    assert b2.calls["b2_upload_file"] == 0

@@ -28,7 +28,7 @@ from b2sdk.v2.exception import AccessDenied, B2Error, NonExistentBucket, Unautho
 from django.core.files.storage import Storage
 
 from .. import access
-from ..access import MARK_KEY
+from ..access import MARK_KEY, MAX_FILE_INFO
 from ..encryption import decryption_errors
 from ..proxy import routes
 from ..storage import BackblazeB2Storage
@@ -39,7 +39,6 @@ from .references import same_storage
 Action = Literal["copied", "skipped", "would copy", "failed"]
 # File info b2sdk adds for its own bookkeeping, or that belongs to the source's encryption key.
 _NOT_COPIED_INFO = frozenset({SSE_C_KEY_ID_FILE_INFO_KEY_NAME, "plan_id"})
-MAX_FILE_INFO = 10  # B2's limit on file info entries per file
 #: Failures a report keeps (the command prints each as it happens); the rest are only counted.
 KEPT_FAILURES = 1000
 

@@ -166,7 +166,6 @@ def test_sse_c_staff_files_are_refused_too(settings: Any, client: Client) -> Non
         {"django-b2-route": ""},
         {"django-b2-route": "public,staff"},
         {"Django-B2-Route": "staff"},
-        {"DJANGO-B2-ROUTE": "public"},
         {"django_b2_route": "public"},
     ],
     ids=repr,
@@ -180,3 +179,12 @@ def test_marks_this_library_did_not_write_are_never_read_as_public(
     response = client.get("/b2/hand.txt")
     assert b"secret" not in body(response)
     assert response.status_code == 404
+
+
+def test_the_mark_is_read_whatever_the_case_of_its_name_as_b2_does(shared: None, client: Client) -> None:
+    """B2 lowercases file info names: a mark written by hand as DJANGO-B2-ROUTE is the mark, on the
+    simulator (which keeps the case) as on B2."""
+    StaffStorage().bucket.upload_bytes(b"public", "upper.txt", file_info={"DJANGO-B2-ROUTE": "public"})
+    StaffStorage().bucket.upload_bytes(b"staff secret", "upper-staff.txt", file_info={"DJANGO-B2-ROUTE": "staff"})
+    assert body(client.get("/b2/upper.txt")) == b"public"
+    assert client.get("/b2/upper-staff.txt").status_code == 404
