@@ -80,6 +80,4 @@ def delete_versions(storage: BackblazeB2Storage, key: str, listed: Iterable[Any]
     bucket = storage.bucket
     for version in reversed(tuple(listed)):
         bucket.delete_file_version(version.id_, version.file_name)
-    memo = storage._memo
-    if memo is not None:
-        memo.forget(storage.options.bucket, key)
+    storage.forget_metadata(key)

@@ -146,6 +146,16 @@ class BackblazeB2Storage(Storage):
         """``name``'s metadata from this process's short memo (no B2 call), or None."""
         return self._remembered_metadata(name)
 
+    def forget_metadata(self, b2_file_name: str) -> None:
+        """Drop a B2 file name from this process's metadata memo (after changing it behind the storage)."""
+        if self._memo is not None:
+            self._memo.forget(self.options.bucket, b2_file_name)
+
+    def upload(self, name: str, content: Any, options: dict[str, Any]) -> FileMetadata:
+        """Upload ``content`` as ``name`` with b2sdk upload ``options`` (``get_upload_options``'s, changed
+        as the caller needs); encryption, the access mark and a strict content type are applied on top."""
+        return self._remote(name).upload(content, options)
+
     def download_authorization(self, name: str, seconds: int) -> str:
         """A download token for ``name``'s exact B2 file name, reused until close to expiry (one class C
         call at most); for a web server that downloads on the caller's behalf (offload mode)."""
@@ -213,7 +223,7 @@ class BackblazeB2Storage(Storage):
         )
         return upload_headers.safe_arguments(arguments, name, self.route)
 
-    def _encryption_arguments(self, direction: Literal["read", "write"]) -> dict[str, Any]:
+    def encryption_arguments(self, direction: Literal["read", "write"]) -> dict[str, Any]:
         """``encryption=`` for b2sdk reads or writes; nothing (the bucket's default) without the option."""
         sse = self.options.server_side_encryption
         if sse is None:
@@ -231,8 +241,8 @@ class BackblazeB2Storage(Storage):
 
     def _copy_version(self, source: FileMetadata, target_key: str) -> FileMetadata:
         """Server-side copy of one file version to ``target_key``, encrypted as this storage says."""
-        read = self._encryption_arguments("read").get("encryption")
-        write = self._encryption_arguments("write").get("encryption")
+        read = self.encryption_arguments("read").get("encryption")
+        write = self.encryption_arguments("write").get("encryption")
         with decryption_errors(source.key, self.options.server_side_encryption):
             copied = self.bucket.copy(
                 source.file_id,
@@ -618,7 +628,7 @@ class _Remote:
         try:
             with decryption_errors(self.key, storage.options.server_side_encryption):
                 downloaded = storage.bucket.download_file_by_name(
-                    self.key, range_=range_, **storage._encryption_arguments("read")
+                    self.key, range_=range_, **storage.encryption_arguments("read")
                 )
         except FileNotPresent:
             raise FileNotFoundError(f"No file named {self.key!r} in B2.") from None
@@ -632,7 +642,7 @@ class _Remote:
         if options is None:
             options = storage.get_upload_options(names.from_key(storage.options.location, self.key), content)
         options = upload_headers.safe_arguments(options, self.key, storage.route)
-        options = {**options, **storage._encryption_arguments("write")}
+        options = {**options, **storage.encryption_arguments("write")}
         version = upload.upload(storage.bucket, self.key, content, options)
         metadata = FileMetadata.from_version(version)
         if storage._memo is not None:

@@ -83,14 +83,14 @@ def target(label: str) -> Target:
 def reachable_by_browsers(storage: BackblazeB2Storage) -> bool:
     """False for the in-process simulated B2 (``simulator: True`` without a local B2 server): its part
     URLs lead nowhere a browser can go, so files go through Django there."""
-    simulator = storage._connection.simulator
+    simulator = storage.client.simulator
     return simulator is None or not getattr(simulator, "in_process", False)
 
 
 def upload_origins(storage: BackblazeB2Storage) -> list[str]:
     """Where the browser sends parts, for a Content-Security-Policy's ``connect-src``: Backblaze's
     upload pods on B2 itself, else the origin of the B2 in use (the local B2 server)."""
-    realm = storage._connection.realm
+    realm = storage.client.realm
     if "://" not in realm:
         return ["https://*.backblaze.com"]  # b2sdk's named realms: production, staging, dev
     scheme, _, rest = realm.partition("://")
@@ -99,7 +99,7 @@ def upload_origins(storage: BackblazeB2Storage) -> list[str]:
 
 def minimum_part_size(storage: BackblazeB2Storage) -> int:
     """B2's ``absoluteMinimumPartSize`` for this account (no call once authorized)."""
-    connection = storage._connection
+    connection = storage.client
     connection.ensure_authorized()
     return int(connection.api.account_info.get_absolute_minimum_part_size())
 
@@ -112,8 +112,8 @@ def start(storage: BackblazeB2Storage, content_type: str | None) -> tuple[str, s
     # The start time is in the name, so the clean-up can tell an abandoned upload without asking B2.
     key = names.to_key(storage.options.location, f"{INCOMING_FOLDER}/{int(time.time())}-{uuid.uuid4().hex}")
     bucket = storage.bucket
-    encryption = storage._encryption_arguments("write").get("encryption")
-    started = storage._connection.api.session.start_large_file(
+    encryption = storage.encryption_arguments("write").get("encryption")
+    started = storage.client.api.session.start_large_file(
         bucket.id_, key, content_type or AUTO_CONTENT_TYPE, mark_info(storage.route), server_side_encryption=encryption
     )
     return str(started["fileId"]), key
@@ -121,7 +121,7 @@ def start(storage: BackblazeB2Storage, content_type: str | None) -> tuple[str, s
 
 def part_url(storage: BackblazeB2Storage, file_id: str) -> dict[str, str]:
     """An upload URL and token for parts of this one large file (class A). Safe to give the browser."""
-    answer = storage._connection.api.session.get_upload_part_url(file_id)
+    answer = storage.client.api.session.get_upload_part_url(file_id)
     return {"uploadUrl": str(answer["uploadUrl"]), "authorizationToken": str(answer["authorizationToken"])}
 
 
@@ -154,7 +154,7 @@ def finish(storage: BackblazeB2Storage, grant: Grant, sha1s: list[str]) -> dict[
     extra = sorted(number for number in held if number > plan.count)
     if extra:
         raise MismatchError(f"parts {extra} were not granted")
-    finished: dict[str, Any] = storage._connection.api.session.finish_large_file(
+    finished: dict[str, Any] = storage.client.api.session.finish_large_file(
         grant.file_id, [held[number]["contentSha1"] for number in range(1, plan.count + 1)]
     )
     if int(finished.get("contentLength", -1)) != grant.size:

@@ -48,7 +48,7 @@ def b2_storage_aliases() -> list[str]:
 def check_storage(storage: BackblazeB2Storage, *, probe: bool = True) -> Iterator[Finding]:
     """The findings for one storage, in order; stops at the first step the others depend on."""
     try:
-        connection = storage._connection
+        connection = storage.client
         # A fresh authorization, not the cached one: the point is to prove the credentials work.
         api = connection.verified_api()
     except Exception as error:

@@ -80,7 +80,7 @@ def _encryption(storage: Storage, direction: Literal["read", "write"]) -> Any:
     source ("read") or destination ("write"): with SSE-C, the key B2 needs for that side."""
     if not isinstance(storage, BackblazeB2Storage):
         return None
-    return storage._encryption_arguments(direction).get("encryption")
+    return storage.encryption_arguments(direction).get("encryption")
 
 
 def copy_media(
@@ -167,7 +167,7 @@ def access_level(storage: Storage) -> str | None:
     if route is not None:
         return route
     if isinstance(storage, BackblazeB2Storage):
-        return "public" if storage._connection.bucket_type(storage.options.bucket) == "allPublic" else None
+        return "public" if storage.client.bucket_type(storage.options.bucket) == "allPublic" else None
     return None
 
 
@@ -259,8 +259,8 @@ class _Copier:
         assert isinstance(self.source, BackblazeB2Storage)
         assert isinstance(self.destination, BackblazeB2Storage)
         name = source_file.name
-        key = self.destination._key(name)
-        with decryption_errors(self.source._key(name), self.source.options.server_side_encryption):
+        key = self.destination.b2_file_name(name)
+        with decryption_errors(self.source.b2_file_name(name), self.source.options.server_side_encryption):
             self.destination.bucket.copy(
                 source_file.file_id,
                 key,
@@ -272,9 +272,7 @@ class _Copier:
                 max_part_size=self.max_part_size,
                 **_copy_metadata(source_file, self.destination, key),
             )
-        memo = self.destination._memo
-        if memo is not None:
-            memo.forget(self.destination.options.bucket, key)
+        self.destination.forget_metadata(key)
 
     def _stream(self, source_file: StoredFile) -> None:
         name = source_file.name
@@ -288,7 +286,7 @@ class _Copier:
                 if self.destination.route is not None:
                     copied.pop(MARK_KEY, None)  # a move into a proxied storage takes its route (it warned)
                 options["file_info"] = {**(options.get("file_info") or {}), **copied}
-                self.destination._remote(name).upload(content, options)
+                self.destination.upload(name, content, options)
                 return
             if self.destination.exists(name):
                 self.destination.delete(name)
@@ -335,7 +333,7 @@ def _same_b2_account(source: Storage, destination: Storage) -> bool:
         return False
     accounts = []
     for storage in (source, destination):
-        connection = storage._connection
+        connection = storage.client
         connection.ensure_authorized()
         accounts.append(connection.account_info.get_account_id())
     return bool(accounts[0] == accounts[1])
