@@ -24,10 +24,10 @@ from benchmarks import nginx
 from django_backblaze_b2 import access, http
 from django_backblaze_b2.checks.offload import check_offload
 from django_backblaze_b2.options import resolve
-from django_backblaze_b2.proxy import views
+from django_backblaze_b2.proxy import routes, views
 from django_backblaze_b2.testing import SimulatedB2, simulated_b2
 
-from .conftest import PublicStorage, Put, StaffStorage, data_of
+from .conftest import PublicStorage, Put, StaffStorage, body, data_of
 
 pytestmark = pytest.mark.django_db
 
@@ -74,17 +74,24 @@ def test_a_get_is_handed_to_nginx_with_a_token_for_that_file_only(
     assert downloads == 0  # nginx downloads, not the view
 
 
-def test_nothing_is_handed_to_nginx_for_a_file_the_route_refuses(
+def test_nothing_is_handed_to_nginx_in_a_place_a_more_private_storage_shares(
     client: Client, offload: str, put: Put, settings: Any, b2: SimulatedB2
 ) -> None:
-    """The access mark is checked before the hand-over: no token for a staff file reaches nginx."""
+    """nginx fetches by name after the view's check: where staff files live beside public ones, a staff
+    save under the name could be what it fetches, so the route streams (checked version and all)."""
     settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "specific_bucket_names": {}}  # one shared bucket
     views.reset_storages()
+    routes.shared_places.reset()
     put("payroll.pdf", b"secret", StaffStorage)
-    response = client.get("/b2/payroll.pdf")
-    assert response.status_code == 404
-    assert not any(header in response for header in INTERNAL)
+    put("notice.txt", b"public notice", PublicStorage)
+    refused = client.get("/b2/payroll.pdf")
+    assert refused.status_code == 404
+    assert not any(header in refused for header in INTERNAL)
+    streamed = client.get("/b2/notice.txt")
+    assert streamed.status_code == 200 and not any(header in streamed for header in INTERNAL)
+    assert body(streamed) == b"public notice"
     assert b2.calls["b2_get_download_authorization"] == 0
+    routes.shared_places.reset()
 
 
 def test_a_range_is_decided_by_the_view_and_asked_of_b2_exactly(client: Client, offload: str, stored: str) -> None:
@@ -121,12 +128,15 @@ def test_a_304_and_a_head_are_answered_by_the_view(client: Client, offload: str,
 def test_the_route_rules_and_the_access_mark_come_first(
     client: Client, offload: str, put: Put, settings: Any, django_user_model: Any
 ) -> None:
-    # One shared bucket (7.0.0's default): only each file's access mark keeps staff files off /b2/.
+    # One shared bucket (7.0.0's default): only each file's access mark keeps staff files off /b2/. A
+    # bucket of its own: the test project's plain storages use "django", which counts as a private place.
     settings.BACKBLAZE_CONFIG = {
         **settings.BACKBLAZE_CONFIG,
+        "bucket": "offload-shared",
         "specific_bucket_names": {"public": None, "logged_in": None, "staff": None},
     }
     views.reset_storages()
+    routes.shared_places.reset()
     put("payroll.pdf", b"secret", StaffStorage)
     for headers in ({}, {"Range": "bytes=2-3"}):
         refused = client.get("/b2/payroll.pdf", headers=headers)
