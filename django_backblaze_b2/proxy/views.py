@@ -292,7 +292,7 @@ class DownloadView:
                 return redirect_to(storage.expiring_url(name, seconds, scope="file"))
 
         offload = storage.options.proxy_offload
-        if offload is not None and request.method == "GET" and not self.shares_place(storage, name):
+        if offload is not None and request.method == "GET" and not self.shares_place(storage.b2_file_name(name)):
             # nginx fetches by name after this check: where a more private storage could write that
             # name meanwhile, the route streams (its download is checked version and all) instead.
             return self.offload(request, storage, name, offload)
@@ -305,11 +305,10 @@ class DownloadView:
         )
         return self.respond(request, fetched.decision, fetched.downloaded, name)
 
-    def shares_place(self, storage: BackblazeB2Storage, name: str, *, b2_file_name: bool = False) -> bool:
-        """Whether a more private storage could write ``name`` where this route reads it."""
+    def shares_place(self, b2_file_name: str) -> bool:
+        """Whether a more private storage could write this B2 file name where this route reads it."""
         route = self.route
-        key = name if b2_file_name else storage.b2_file_name(name)
-        return route is not None and routes.shared_places.shared(route, key)
+        return route is not None and routes.shared_places.shared(route, b2_file_name)
 
     def may_redirect(self, storage: BackblazeB2Storage, metadata: FileMetadata) -> bool:
         """Whether a link may stand for this file. B2 authorizations are name prefixes, good for the
@@ -318,7 +317,7 @@ class DownloadView:
         files apart, a name another file's name extends (``passport`` / ``passport_AbCdEf1``) is
         streamed too, at the price of one listing (class C) per redirect.
         """
-        if self.shares_place(storage, metadata.key, b2_file_name=True):
+        if self.shares_place(metadata.key):
             return False
         hooked = storage.options.download_permission or type(self).has_permission is not DownloadView.has_permission
         return not hooked or not storage.names_extending(metadata.key)
