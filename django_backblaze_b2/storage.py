@@ -356,18 +356,23 @@ class BackblazeB2Storage(Storage):
         over a day ago is taken for abandoned.
         """
         bucket = self.bucket
-        contenders = []
         abandoned_before = ours.upload_timestamp - ABANDONED_LARGE_FILE_MS
-        for version in bucket.list_file_versions(ours.key, fetch_count=10):
+        seen_ours = older_contender = False
+        # Newest first, however many saves raced (B2 bills a page of up to 1000 as one call): ours,
+        # then whether any contender began before it.
+        for version in bucket.list_file_versions(ours.key, fetch_count=1000):
             if version.action == "hide":
                 break
-            if version.action == "upload" or (
-                version.action == "start" and version.upload_timestamp > abandoned_before
+            if not (
+                version.action == "upload"
+                or (version.action == "start" and version.upload_timestamp > abandoned_before)
             ):
-                contenders.append(version)
-            if len(contenders) >= 10:
+                continue
+            if seen_ours:
+                older_contender = True
                 break
-        if all(v.id_ != ours.file_id for v in contenders) or contenders[-1].id_ == ours.file_id:
+            seen_ours = version.id_ == ours.file_id
+        if not older_contender:
             return name
         new_name = self.get_available_name(name)
         new_key = self._key(new_name)
