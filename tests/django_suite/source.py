@@ -65,7 +65,20 @@ def _pip() -> list[str]:
 
 
 def _download(version: str, into: Path) -> Path:
-    command = [*_pip(), "download", "--quiet", "--no-deps", "--no-binary", ":all:", "--dest", str(into)]
+    # The pip may be another interpreter's (the main .venv's): ask for the sdist this Python can use.
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    command = [
+        *_pip(),
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        "--python-version",
+        running,
+        "--dest",
+        str(into),
+    ]
     try:
         done = subprocess.run(
             [*command, f"django=={version}"], capture_output=True, text=True, timeout=600, check=False
