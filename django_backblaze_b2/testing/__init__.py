@@ -49,9 +49,12 @@ class SimulatedB2:
     def __init__(self, *, recommended_part_size: int = 100 * MB, served: bool = False) -> None:
         self.server: Any = None
         if served:
-            from .server import LocalB2Server
+            from .server import DEFAULT_KEY_ID, LocalB2Server
 
-            self.server = LocalB2Server(recommended_part_size=recommended_part_size).start()
+            # A key id of its own: the realm is only 127.0.0.1 and a port, and a later server given the
+            # same port must not read this one's bucket ids from a shared cache.
+            key_id = f"{DEFAULT_KEY_ID}-{uuid.uuid4().hex[:12]}"
+            self.server = LocalB2Server(key_id=key_id, recommended_part_size=recommended_part_size).start()
             self.raw = self.server.simulator
             self.key_id, self.key, self.realm = self.server.key_id, self.server.key, self.server.realm
         else:
