@@ -62,6 +62,20 @@ def clean_name(name: str | os.PathLike[str], *, allow_root: bool = False) -> str
     return stripped
 
 
+def clean_location(location: str) -> str:
+    """A storage's location without its outer slashes, or ``ValueError`` naming the rule it breaks.
+
+    A location is the first part of B2 file names, so it keeps the rules of names (:func:`clean_name`).
+    """
+    stripped = location.strip("/")
+    if not stripped:
+        return ""
+    try:
+        return clean_name(stripped)
+    except SuspiciousFileOperation as error:
+        raise ValueError(str(error)) from None
+
+
 def to_key(location: str, name: str | os.PathLike[str], *, allow_root: bool = False) -> str:
     """The B2 file name for a Django name under ``location``."""
     cleaned = clean_name(name, allow_root=allow_root)

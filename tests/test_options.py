@@ -82,7 +82,14 @@ def test_proxy_storages_refuse_where_files_live_in_kwargs() -> None:
         ({"account_info": {"type": "sqlite"}}, "database_path"),
         ({"cdn_config": {"include_bucket_url_segments": True}}, "base_url"),
         ({"specific_bucket_names": {"admins": "x"}}, "admins"),
-        ({"location": "a/../b"}, "location"),
+        ({"location": "a/../b"}, "'location' must be a plain prefix .*'\\.\\.'"),
+        # A location is the start of file names: the rules of names hold for it too.
+        ({"location": "media\nuploads"}, "'location' .*control characters"),
+        ({"location": "a//b"}, "'location' .*'//'"),
+        ({"location": "x" * 251}, "'location' .*250 UTF-8 bytes"),
+        ({"specific_locations": {"staff": "a\\b"}}, "'specific_locations.staff' .*backslashes"),
+        ({"specific_bucket_names": {"staff": 3}}, "'specific_bucket_names.staff' must be a string"),
+        ({"url_expiry_scope": "bucket"}, "'url_expiry_scope' must be 'file'"),
     ],
 )
 def test_bad_values_say_what_to_do(options: dict[str, object], message: str) -> None:
@@ -126,3 +133,59 @@ def test_missing_credentials_are_a_clear_error_at_first_use() -> None:
         storage = BackblazeB2Storage()
         with pytest.raises(ImproperlyConfigured, match="application_key_id"):
             storage.exists("a.txt")
+
+
+# -- one declaration per option ---------------------------------------------------------------------
+
+
+def test_every_shape_of_the_options_lists_the_declared_options() -> None:
+    from dataclasses import fields
+
+    from django_backblaze_b2.options import (
+        OPTIONS,
+        BackblazeB2StorageOptions,
+        PossibleB2StorageOptions,
+        StorageOptions,
+    )
+
+    declared = [option.name for option in OPTIONS]
+    assert len(declared) == len(set(declared))
+    assert {f.name for f in fields(StorageOptions)} == set(declared)
+    assert set(BackblazeB2StorageOptions.__annotations__) == set(declared)
+    assert set(PossibleB2StorageOptions.__annotations__) == set(declared)
+    assert list(get_default_b2_storage_options()) == declared
+
+
+def readme_settings_rows() -> list[tuple[list[str], str]]:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("| option | default | meaning |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in table.splitlines():
+        names_cell, default_cell = line.split(" | ")[:2]
+        rows.append(([name.strip("` ") for name in names_cell.strip("| ").split(", ")], default_cell))
+    return rows
+
+
+def test_the_readme_settings_table_lists_every_option_once_with_its_default() -> None:
+    import ast
+    import re
+
+    from django_backblaze_b2.options import OPTIONS
+    from django_backblaze_b2.options.spec import UNSET
+
+    defaults = {option.name: option.default for option in OPTIONS}
+    documented: list[str] = []
+    for names, default_cell in readme_settings_rows():
+        documented += names
+        if default_cell == "required":
+            assert all(defaults[name] == UNSET for name in names), names
+        elif default_cell == "all `None`":
+            assert all(set(defaults[name].values()) == {None} for name in names), names
+        else:
+            literals = [ast.literal_eval(literal) for literal in re.findall(r"`([^`]*)`", default_cell)]
+            assert literals == [defaults[name] for name in names] or literals * len(names) == [
+                defaults[name] for name in names
+            ], (names, default_cell)
+    assert sorted(documented) == sorted(defaults)

@@ -21,30 +21,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils.deconstruct import deconstructible
 
+from ..options import PLACING_OPTIONS
 from ..storage import BackblazeB2Storage
 from .routes import NAMESPACE, ROUTE_TABLE
 
 logger = logging.getLogger("django_backblaze_b2")
-
-# Options that decide where files live or which account they belong to.
-_SETTINGS_ONLY = (
-    "bucket",
-    "location",
-    "specific_locations",
-    "download_permission",
-    "serve_unmarked_files",
-    "application_key_id",
-    "application_key",
-    "realm",
-    "simulator",
-)
 
 
 class _ProxiedStorage(BackblazeB2Storage):
     url_name: str = ""
 
     def _check_constructor_options(self, options: dict[str, Any]) -> None:
-        refused = sorted(key for key in options if key in _SETTINGS_ONLY)
+        refused = sorted(key for key in options if key in PLACING_OPTIONS)
         if refused:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} takes {', '.join(map(repr, refused))} from BACKBLAZE_CONFIG only, "
