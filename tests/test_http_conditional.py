@@ -10,7 +10,7 @@ from django.utils.http import http_date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_backblaze_b2.http import NOT_MODIFIED_HEADERS, ByteRange, FileMeta, decide, make_etag
+from django_backblaze_b2.http import NOT_MODIFIED_HEADERS, ByteRange, Representation, decide, make_etag
 
 SHA1 = "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed"
 ETAG = f'"{SHA1}"'
@@ -18,10 +18,10 @@ MODIFIED = datetime(2024, 5, 1, 12, 30, 15, 250000, tzinfo=timezone.utc)
 AT = http_date(MODIFIED.timestamp())  # "Wed, 01 May 2024 12:30:15 GMT"
 BEFORE = http_date((MODIFIED - timedelta(seconds=1)).timestamp())
 AFTER = http_date((MODIFIED + timedelta(seconds=1)).timestamp())
-META = FileMeta("report.pdf", 100, "application/pdf", ETAG, MODIFIED, cache_control="public, max-age=60")
+META = Representation("report.pdf", 100, "application/pdf", ETAG, MODIFIED, cache_control="public, max-age=60")
 
 
-def status(headers: dict[str, str], method: str = "GET", meta: FileMeta = META) -> int:
+def status(headers: dict[str, str], method: str = "GET", meta: Representation = META) -> int:
     return decide(method, headers, meta).status
 
 
@@ -57,7 +57,7 @@ class TestIfMatch:
         assert status({"If-Match": value}) == 412
 
     def test_without_etag_only_star_matches(self) -> None:
-        meta = FileMeta("f", 10)
+        meta = Representation("f", 10)
         assert status({"If-Match": '"a"'}, meta=meta) == 412
         assert status({"If-Match": "*"}, meta=meta) == 200
         assert status({"If-None-Match": "*"}, meta=meta) == 304
@@ -84,7 +84,7 @@ class TestIfUnmodifiedSince:
         assert status({"If-Unmodified-Since": value}) == 200
 
     def test_without_last_modified_is_ignored(self) -> None:
-        assert status({"If-Unmodified-Since": BEFORE}, meta=FileMeta("f", 10, etag=ETAG)) == 200
+        assert status({"If-Unmodified-Since": BEFORE}, meta=Representation("f", 10, etag=ETAG)) == 200
 
 
 class TestIfNoneMatch:
@@ -177,7 +177,7 @@ class TestIfRange:
         assert decision.status == 200
 
     def test_date_without_last_modified_never_matches(self) -> None:
-        meta = FileMeta("f", 100, etag=ETAG)
+        meta = Representation("f", 100, etag=ETAG)
         assert decide("GET", {**self.RANGE, "If-Range": AT}, meta).status == 200
 
     def test_if_range_without_range_is_ignored(self) -> None:
@@ -228,7 +228,7 @@ header_values = st.one_of(
     size=st.integers(min_value=0, max_value=300),
 )
 def test_any_headers_give_a_coherent_decision(method: str, headers: dict[str, str], size: int) -> None:
-    meta = FileMeta("f.bin", size, "application/octet-stream", ETAG, MODIFIED)
+    meta = Representation("f.bin", size, "application/octet-stream", ETAG, MODIFIED)
     decision = decide(method, headers, meta)
     assert decision.status in (200, 206, 304, 405, 412, 416)
     if decision.body_range is not None:

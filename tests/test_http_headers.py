@@ -14,7 +14,7 @@ from django_backblaze_b2.http import (
     PASSIVE_INLINE_TYPES,
     PRIVATE_CACHE_CONTROL,
     SANDBOX_CSP,
-    FileMeta,
+    Representation,
     content_disposition,
     decide,
     is_passive,
@@ -27,7 +27,7 @@ HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 def headers_for(name: str, content_type: str | None = None, **kwargs: object) -> dict[str, str]:
-    return decide("GET", {}, FileMeta(name, 10, content_type), **kwargs).headers  # type: ignore[arg-type]
+    return decide("GET", {}, Representation(name, 10, content_type), **kwargs).headers  # type: ignore[arg-type]
 
 
 def parsed_filename(header: str) -> str | None:
@@ -129,7 +129,7 @@ class TestActiveContent:
         assert headers["Content-Disposition"].startswith("attachment;")
 
     def test_nosniff_on_every_status(self) -> None:
-        meta = FileMeta("f", 10, etag='"a"')
+        meta = Representation("f", 10, etag='"a"')
         for method, headers in [("POST", {}), ("GET", {"If-Match": '"b"'}), ("GET", {"Range": "bytes=99-"})]:
             assert decide(method, headers, meta).headers["X-Content-Type-Options"] == "nosniff"
 
@@ -158,16 +158,16 @@ class TestCacheControl:
         assert headers_for("a.png", "image/png")["Cache-Control"] == DEFAULT_PUBLIC_CACHE_CONTROL
 
     def test_file_own_cache_control(self) -> None:
-        meta = FileMeta("a.png", 1, "image/png", cache_control="max-age=31536000, immutable")
+        meta = Representation("a.png", 1, "image/png", cache_control="max-age=31536000, immutable")
         assert decide("GET", {}, meta).headers["Cache-Control"] == "max-age=31536000, immutable"
 
     def test_private_wins(self) -> None:
-        meta = FileMeta("a.png", 1, "image/png", cache_control="public, max-age=60")
+        meta = Representation("a.png", 1, "image/png", cache_control="public, max-age=60")
         headers = decide("GET", {}, meta, cache_control=PRIVATE_CACHE_CONTROL).headers
         assert headers["Cache-Control"] == PRIVATE_CACHE_CONTROL
 
     def test_stored_encoding_and_language_pass_through(self) -> None:
-        meta = FileMeta("a.txt.gz", 1, "text/plain", content_encoding="gzip", content_language="fr")
+        meta = Representation("a.txt.gz", 1, "text/plain", content_encoding="gzip", content_language="fr")
         headers = decide("GET", {}, meta).headers
         assert headers["Content-Encoding"] == "gzip"
         assert headers["Content-Language"] == "fr"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_backblaze_b2.http import UNSATISFIABLE, ByteRange, FileMeta, decide, parse_range_header, select_range
+from django_backblaze_b2.http import UNSATISFIABLE, ByteRange, Representation, decide, parse_range_header, select_range
 from django_backblaze_b2.http.ranges import MAX_RANGES, IntRange, SuffixRange
 
 sizes = st.integers(min_value=0, max_value=5000)
@@ -56,7 +56,7 @@ def test_suffix_range_is_python_slicing(size: int, suffix: int) -> None:
 @given(size=st.integers(min_value=1, max_value=5000), first=positions, last=positions)
 def test_416_exactly_when_unsatisfiable(size: int, first: int, last: int) -> None:
     first, last = min(first, last), max(first, last)
-    decision = decide("GET", {"Range": f"bytes={first}-{last}"}, FileMeta("f.bin", size))
+    decision = decide("GET", {"Range": f"bytes={first}-{last}"}, Representation("f.bin", size))
     if first >= size:
         assert decision.status == 416
         assert decision.headers["Content-Range"] == f"bytes */{size}"
@@ -72,7 +72,7 @@ def test_416_exactly_when_unsatisfiable(size: int, first: int, last: int) -> Non
 def test_arbitrary_text_never_raises(header: str) -> None:
     result = select_range(header, 1000)
     assert result is None or result is UNSATISFIABLE or isinstance(result, ByteRange)
-    decision = decide("GET", {"Range": header, "If-Range": header}, FileMeta("f", 1000, etag='"x"'))
+    decision = decide("GET", {"Range": header, "If-Range": header}, Representation("f", 1000, etag='"x"'))
     assert decision.status in (200, 206, 416)
 
 
@@ -171,7 +171,7 @@ def test_parse_keeps_specs() -> None:
 )
 def test_boundaries(size: int, header: str, python_slice: slice) -> None:
     data = data_of(size)
-    decision = decide("GET", {"Range": header}, FileMeta("f.bin", size))
+    decision = decide("GET", {"Range": header}, Representation("f.bin", size))
     expected = data[python_slice]
     if not expected:
         assert decision.status == 416
@@ -183,7 +183,7 @@ def test_boundaries(size: int, header: str, python_slice: slice) -> None:
 
 
 def test_empty_file_sends_200_without_download() -> None:
-    decision = decide("GET", {"Range": "bytes=0-0"}, FileMeta("empty.txt", 0))
+    decision = decide("GET", {"Range": "bytes=0-0"}, Representation("empty.txt", 0))
     assert decision.status == 200
     assert decision.body_range is None
     assert decision.headers["Content-Length"] == "0"
@@ -191,7 +191,7 @@ def test_empty_file_sends_200_without_download() -> None:
 
 
 def test_head_ignores_range_and_downloads_nothing() -> None:
-    decision = decide("HEAD", {"Range": "bytes=0-0"}, FileMeta("f.bin", 10))
+    decision = decide("HEAD", {"Range": "bytes=0-0"}, Representation("f.bin", 10))
     assert decision.status == 200
     assert decision.body_range is None
     assert decision.headers["Content-Length"] == "10"
@@ -199,4 +199,4 @@ def test_head_ignores_range_and_downloads_nothing() -> None:
 
 def test_accept_ranges_always() -> None:
     for headers in ({}, {"Range": "bytes=0-0"}, {"Range": "bytes=50-"}, {"Range": "junk"}):
-        assert decide("GET", headers, FileMeta("f.bin", 10)).headers["Accept-Ranges"] == "bytes"
+        assert decide("GET", headers, Representation("f.bin", 10)).headers["Accept-Ranges"] == "bytes"

@@ -1,7 +1,7 @@
 """The HTTP side of the proxy views, apart from Django's views and from B2.
 
 Pure functions and value objects: give :func:`decide` the request method and headers and a
-:class:`FileMeta`, and it answers with a :class:`Decision` (status, headers, byte range to stream).
+:class:`Representation`, and it answers with a :class:`Decision` (status, headers, byte range to stream).
 :mod:`.streaming` turns a decision into a Django response that streams a download's bytes.
 """
 
@@ -23,7 +23,7 @@ from .responder import (
     NOT_MODIFIED_HEADERS,
     PRIVATE_CACHE_CONTROL,
     Decision,
-    FileMeta,
+    Representation,
     decide,
     method_not_allowed,
 )
@@ -54,8 +54,8 @@ __all__ = [
     "AsyncBody",
     "ByteRange",
     "Decision",
-    "FileMeta",
     "IncompleteDownloadError",
+    "Representation",
     "SyncBody",
     "Unsatisfiable",
     "body_response",

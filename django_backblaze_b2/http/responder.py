@@ -32,8 +32,12 @@ DEFAULT_PUBLIC_CACHE_CONTROL = "public, max-age=3600"
 
 
 @dataclass(frozen=True)
-class FileMeta:
-    """What the HTTP layer needs to know about one stored file."""
+class Representation:
+    """A stored file as HTTP sees it (RFC 9110's selected representation): what the headers and the
+    conditional and range decisions need, in HTTP's terms. The storage's record of a file is
+    :class:`~django_backblaze_b2.metadata.FileMetadata`; ``proxy/views.py`` derives this from it, so that
+    this package stays free of B2.
+    """
 
     name: str
     size: int
@@ -87,7 +91,7 @@ def _plain(status: int, text: str, extra: Mapping[str, str] | None = None) -> De
     return Decision(status, headers, body=body)
 
 
-def representation_headers(meta: FileMeta, *, as_attachment: bool, cache_control: str) -> dict[str, str]:
+def representation_headers(meta: Representation, *, as_attachment: bool, cache_control: str) -> dict[str, str]:
     """The headers a 200 for this file carries, except Content-Length."""
     content_type = normalize_content_type(meta.content_type, meta.name)
     passive = is_passive(content_type)
@@ -114,7 +118,7 @@ def representation_headers(meta: FileMeta, *, as_attachment: bool, cache_control
 def decide(
     method: str,
     request_headers: Mapping[str, str],
-    meta: FileMeta,
+    meta: Representation,
     *,
     as_attachment: bool = False,
     cache_control: str | None = None,

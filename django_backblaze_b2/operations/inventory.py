@@ -32,6 +32,13 @@ READ_CHUNK = 1024 * 1024
 
 @dataclass(frozen=True)
 class StoredFile:
+    """A file in any Django storage, as the copy and orphan commands compare them.
+
+    A B2 storage's files carry their :class:`FileMetadata` (the one record of a B2 file); a file in
+    another backend (``FileSystemStorage`` as a copy's source or target) has only what Django's
+    ``Storage`` API tells, which is why this is not ``FileMetadata`` itself.
+    """
+
     name: str
     size: int
     sha1: str | None = None  # known without reading: B2's content SHA-1 or large_file_sha1

@@ -147,9 +147,9 @@ def refused_reason(route: str | None, metadata: FileMetadata) -> str | None:
     return f"it is marked for the {mark} route"
 
 
-def file_meta(metadata: FileMetadata, name: str) -> http.FileMeta:
+def representation(metadata: FileMetadata, name: str) -> http.Representation:
     """What the HTTP layer needs, from what B2 stores."""
-    return http.FileMeta(
+    return http.Representation(
         name=name,
         size=metadata.size,
         content_type=metadata.content_type,
@@ -260,7 +260,7 @@ class DownloadView:
             return http.PRIVATE_CACHE_CONTROL
         return self.cache_control
 
-    def decide(self, request: HttpRequest, storage: BackblazeB2Storage, meta: http.FileMeta) -> http.Decision:
+    def decide(self, request: HttpRequest, storage: BackblazeB2Storage, meta: http.Representation) -> http.Decision:
         download = request.GET.get("download")
         as_attachment = download is not None and download.lower() not in _FALSE
         return http.decide(
@@ -271,14 +271,14 @@ class DownloadView:
             cache_control=self.get_cache_control(storage),
         )
 
-    def checked_meta(self, metadata: FileMetadata, name: str) -> http.FileMeta:
+    def checked_representation(self, metadata: FileMetadata, name: str) -> http.Representation:
         """The file's HTTP metadata, once its access mark allows this route; else ``FileNotFoundError``
         (the same 404 as a missing file, so a refusal tells nothing)."""
         reason = refused_reason(self.route, metadata)
         if reason is not None:
             logger.warning("django-backblaze-b2: refused %r through the %s route: %s", metadata.key, self.route, reason)
             raise FileNotFoundError(name)
-        return file_meta(metadata, name)
+        return representation(metadata, name)
 
     def serve(self, request: HttpRequest, storage: BackblazeB2Storage, name: str) -> HttpResponseBase:
         """Checks the file's access mark, then redirects (``proxy_redirect_expiry``), hands the body to
@@ -287,7 +287,7 @@ class DownloadView:
         if seconds is not None:
             # A fresh HEAD, not the memo: the link must be for the version whose mark was checked.
             metadata = storage.get_file_metadata(name)
-            self.checked_meta(metadata, name)
+            self.checked_representation(metadata, name)
             if self.may_redirect(storage, metadata):
                 return redirect_to(storage.expiring_url(name, seconds, scope="file"))
 
@@ -301,7 +301,7 @@ class DownloadView:
             name,
             request.method or "GET",
             request.headers,
-            lambda metadata: self.decide(request, storage, self.checked_meta(metadata, name)),
+            lambda metadata: self.decide(request, storage, self.checked_representation(metadata, name)),
         )
         return self.respond(request, fetched.decision, fetched.downloaded, name)
 
@@ -328,7 +328,7 @@ class DownloadView:
         The metadata is asked afresh: nginx fetches the newest version by name, and the headers
         decided here must describe that version. A 304, 412 or 416 is answered here.
         """
-        decision = self.decide(request, storage, self.checked_meta(storage.get_file_metadata(name), name))
+        decision = self.decide(request, storage, self.checked_representation(storage.get_file_metadata(name), name))
         if decision.body_range is None:
             return self.respond(request, decision)
         # A token for this exact file name only; nginx sends it to B2 and never to the browser.

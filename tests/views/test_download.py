@@ -290,7 +290,7 @@ def test_xframe_sameorigin(client: Client, stored: str) -> None:
     body(response)
 
 
-class TestFileMeta:
+class TestRepresentation:
     def metadata(self, **changes: Any) -> Any:
         from django_backblaze_b2.metadata import FileMetadata
 
@@ -305,15 +305,15 @@ class TestFileMeta:
         return FileMetadata(**{**fields, **changes})
 
     def test_large_file_etag_is_the_file_id(self) -> None:
-        from django_backblaze_b2.proxy.views import file_meta
+        from django_backblaze_b2.proxy.views import representation
 
-        meta = file_meta(self.metadata(), "a.bin")
+        meta = representation(self.metadata(), "a.bin")
         assert meta.etag == '"id-4_z123_f456"'
         assert meta.last_modified is not None and meta.last_modified.timestamp() == 1_700_000_000.123
 
     def test_large_file_sha1_from_file_info(self) -> None:
-        from django_backblaze_b2.proxy.views import file_meta
+        from django_backblaze_b2.proxy.views import representation
 
         sha1 = "a" * 40
-        assert file_meta(self.metadata(file_info={"large_file_sha1": sha1}), "a").etag == f'"{sha1}"'
-        assert file_meta(self.metadata(content_sha1="b" * 40), "a").etag == f'"{"b" * 40}"'
+        assert representation(self.metadata(file_info={"large_file_sha1": sha1}), "a").etag == f'"{sha1}"'
+        assert representation(self.metadata(content_sha1="b" * 40), "a").etag == f'"{"b" * 40}"'
