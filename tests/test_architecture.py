@@ -53,7 +53,7 @@ GRAPH = {module: imports_of(module) for module in MODULES}
 
 
 def test_the_graph_sees_imports() -> None:
-    assert "django_backblaze_b2.client" in GRAPH["django_backblaze_b2.storage"]
+    assert "django_backblaze_b2.client" in GRAPH["django_backblaze_b2.storage.core"]
     assert "django_backblaze_b2.client" in GRAPH["django_backblaze_b2.testing"]
 
 
