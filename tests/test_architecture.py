@@ -1,5 +1,5 @@
-"""The package's shape, held by a test: imports go one way (no cycle, function-level imports
-counted), and no production module imports the testing package (it registers itself instead)."""
+"""The package's shape, held by a test: imports go one way (no cycle, function-level and
+type-checking imports counted), and no production module imports the testing package (it registers itself instead)."""
 
 from __future__ import annotations
 
@@ -21,20 +21,12 @@ MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
 
 
 def imports_of(module: str) -> set[str]:
-    """Every module of the package that ``module`` imports, at module level or in a function; not
-    what is imported for type checkers only (``if TYPE_CHECKING:``)."""
+    """Every module of the package that ``module`` imports, at module level, in a function, or for
+    type checkers only (``if TYPE_CHECKING:``): a cycle through annotations is a cycle of ideas too."""
     path = MODULES[module]
     tree = ast.parse(path.read_text())
-    type_checking_only = {
-        id(node)
-        for block in ast.walk(tree)
-        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
-        for node in ast.walk(block)
-    }
     found: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in type_checking_only:
-            continue
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]

@@ -13,11 +13,8 @@ import logging
 import shutil
 import uuid
 import zipfile
-from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 
 from .conf import export_lifetime
@@ -29,29 +26,6 @@ logger = logging.getLogger(__name__)
 
 COPY_CHUNK = 1024 * 1024
 RECORDS_NAME = "records.json"
-# A pending export older than this was lost (its worker stopped): a new request may replace it.
-ABANDONED_AFTER = timedelta(hours=1)
-
-
-class ExportInProgressError(Exception):
-    """The user's previous export is still being prepared."""
-
-
-def request_export(user: AbstractBaseUser) -> DataExport:
-    """Replace the user's export (and its file) with a new, pending one and queue its building."""
-    from .tasks import build_export
-
-    with transaction.atomic():
-        previous = DataExport.objects.select_for_update().filter(owner=user).first()
-        if previous is not None:
-            still_running = timezone.now() - previous.requested_at < ABANDONED_AFTER
-            if previous.status == DataExport.PENDING and still_running:
-                raise ExportInProgressError("Your previous export is still being prepared.")
-            remove(previous)
-        export: DataExport = DataExport.objects.create(owner=user, expires_at=timezone.now() + export_lifetime())
-        # Queued once the row is committed, so a worker in another process can see it.
-        transaction.on_commit(lambda: build_export.enqueue(export.pk))
-    return export
 
 
 def build(export: DataExport) -> None:

@@ -18,7 +18,7 @@ from django_tasks import task_backends
 from django_backblaze_b2 import BackblazeB2Storage
 from django_backblaze_b2.direct_uploads.incoming import reachable_by_browsers, upload_origins
 
-from . import exports
+from . import tasks
 from .conf import b2_description
 from .demo import DEMO_USERS
 from .forms import LargeUploadForm, UploadForm
@@ -105,8 +105,8 @@ def private_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def request_export(request: HttpRequest) -> HttpResponse:
     try:
-        export = exports.request_export(cast(User, request.user))
-    except exports.ExportInProgressError:
+        export = tasks.request_export(cast(User, request.user))
+    except tasks.ExportInProgressError:
         messages.warning(request, "Your previous export is still being prepared: this page shows when it is ready.")
         return redirect("home")
     export.refresh_from_db()

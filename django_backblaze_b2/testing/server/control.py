@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ..simulator import CallLog
 from .errors import B2ApiError, bad_request
+from .faults import Faults
 
-if TYPE_CHECKING:
-    from .handlers import B2HTTPServer
+
+class ControlledServer(Protocol):
+    """What the control API reads and resets of a server (``handlers.B2HTTPServer`` is one)."""
+
+    calls: CallLog
+    faults: Faults
+    backend: Any
+
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def realm(self) -> str: ...
+
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -22,7 +36,7 @@ def check_request(port: int, method: str, host: str | None, content_type: str | 
         raise B2ApiError(415, "unsupported_media_type", "The control endpoint takes application/json only")
 
 
-def control_answer(server: B2HTTPServer, method: str, action: str, command: dict[str, Any]) -> Any:
+def control_answer(server: ControlledServer, method: str, action: str, command: dict[str, Any]) -> Any:
     """The JSON answer to ``method /_control/action`` (``command``: a POST's JSON body)."""
     if method == "GET" and action == "calls":
         calls = server.calls

@@ -6,22 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .auth import TokenStore
 from .errors import B2ApiError
 from .persistence import Changes
 
-if TYPE_CHECKING:
-    from .backend import B2Backend
-
 Answer = dict[str, Any]
+
+
+class Account(Protocol):
+    """What an operation reaches of the server's account state (``backend.B2Backend`` is one)."""
+
+    simulator: Any
+    realm: str
+    tokens: TokenStore
 
 
 @dataclass
 class Call:
     """One authorized call: who made it (``key``), with what parameters, at which API version."""
 
-    backend: B2Backend
+    backend: Account
     key: Any
     token: str
     params: dict[str, Any]

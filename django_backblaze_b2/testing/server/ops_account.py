@@ -5,16 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import shapes
 from .auth import new_token
 from .errors import B2ApiError, bad_request
-from .operations import Answer, Call, operation
+from .operations import Account, Answer, Call, operation
 from .rules import MAX_DOWNLOAD_AUTHORIZATION_SECONDS, require
-
-if TYPE_CHECKING:
-    from .backend import B2Backend
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str]:
@@ -27,7 +24,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str]:
     return key_id, key
 
 
-def authorize_account(backend: B2Backend, authorization: str | None, version: str) -> Answer:
+def authorize_account(backend: Account, authorization: str | None, version: str) -> Answer:
     """``b2_authorize_account``: the only call authorized by the key itself (HTTP Basic)."""
     key_id, secret = _basic_credentials(authorization)
     sim = backend.simulator
