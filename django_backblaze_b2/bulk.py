@@ -37,7 +37,7 @@ def latest(storage: BackblazeB2Storage, folder: str = "") -> Iterator[FileMetada
 class Versions:
     """Every version of one B2 file name, newest first, as one versions listing gives them."""
 
-    key: str
+    file_name: str
     versions: tuple[Any, ...]  # b2sdk FileVersion: uploads, hide markers, unfinished large files ("start")
 
     @property
@@ -59,20 +59,20 @@ class Versions:
 def versions(storage: BackblazeB2Storage, folder: str = "") -> Iterator[Versions]:
     """Every name under ``folder`` with all its versions, sorted by name: ceil(versions/1000) class C calls."""
     prefix = names.folder_prefix(storage.options.location, folder)
-    key: str | None = None
+    file_name: str | None = None
     group: list[Any] = []
     for version, _folder in storage.bucket.ls(prefix, latest_only=False, recursive=True, fetch_count=PAGE):
-        if version.file_name != key:
-            if key is not None:
-                yield Versions(key, tuple(group))
-            key, group = version.file_name, []
+        if version.file_name != file_name:
+            if file_name is not None:
+                yield Versions(file_name, tuple(group))
+            file_name, group = version.file_name, []
         group.append(version)
-    if key is not None:
-        yield Versions(key, tuple(group))
+    if file_name is not None:
+        yield Versions(file_name, tuple(group))
 
 
-def delete_versions(storage: BackblazeB2Storage, key: str, listed: Iterable[Any]) -> None:
-    """Delete listed versions of ``key`` (class A calls, free), oldest first.
+def delete_versions(storage: BackblazeB2Storage, file_name: str, listed: Iterable[Any]) -> None:
+    """Delete listed versions of ``file_name`` (class A calls, free), oldest first.
 
     Oldest first: if B2 fails half-way, the name still shows its newest content, never an older
     version brought back.
@@ -80,4 +80,4 @@ def delete_versions(storage: BackblazeB2Storage, key: str, listed: Iterable[Any]
     bucket = storage.bucket
     for version in reversed(tuple(listed)):
         bucket.delete_file_version(version.id_, version.file_name)
-    storage.forget_metadata(key)
+    storage.forget_metadata(file_name)

@@ -54,10 +54,10 @@ def reuse_window(seconds: int) -> int:
     return min(seconds // 10, MAX_REUSE_WINDOW)
 
 
-def scope_prefix(key: str, location: str, scope: Scope) -> str:
-    """The narrowest prefix for ``scope`` that covers ``key``, never wider than ``location`` + "/".
+def scope_prefix(file_name: str, location: str, scope: Scope) -> str:
+    """The narrowest prefix for ``scope`` that covers ``file_name``, never wider than ``location`` + "/".
 
-    - ``"file"``: the key itself (a name prefix: it also opens ``key`` + anything, e.g. ``a.pdf.bak``);
+    - ``"file"``: the file name itself (a name prefix: it also opens ``file_name`` + anything, e.g. ``a.pdf.bak``);
     - ``"folder"``: the key's folder + "/", or the key itself for a file at the top of a storage with
       no location (its folder would be the whole bucket);
     - ``"location"``: ``location`` + "/" (start-up refuses this scope without a location).
@@ -66,10 +66,10 @@ def scope_prefix(key: str, location: str, scope: Scope) -> str:
     if scope == "location" and location:
         return folder_prefix
     if scope == "folder":
-        folder, _, _ = key.rpartition("/")
+        folder, _, _ = file_name.rpartition("/")
         if folder and len(folder) >= len(location):
             return f"{folder}/"
-    return key
+    return file_name
 
 
 class DownloadAuthorizations:
@@ -80,7 +80,7 @@ class DownloadAuthorizations:
         self._clock = clock
         self._tokens: OrderedDict[tuple[str, str, int], tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
-        # One lock per key while its token is being fetched, so concurrent renders make one call.
+        # One lock per prefix while its token is being fetched, so concurrent renders make one call.
         self._fetching: dict[tuple[str, str, int], threading.Lock] = {}
 
     def token(self, bucket: Any, prefix: str, seconds: int) -> str:

@@ -60,7 +60,7 @@ class DownloadInterruptedError(OSError):
 class RemoteFile(Protocol):
     """What a file object needs from its storage: one B2 file, reachable by name."""
 
-    key: str
+    file_name: str
 
     def metadata(self) -> FileMetadata: ...
 
@@ -116,7 +116,7 @@ class RangeReader(PositionedReader):
             resumes += 1
             if resumes > MAX_RESUMES_WITHOUT_PROGRESS:
                 raise DownloadInterruptedError(
-                    f"B2 stopped sending {self._remote.key!r} at byte {self._position} of {self.size}, "
+                    f"B2 stopped sending {self._remote.file_name!r} at byte {self._position} of {self.size}, "
                     f"{resumes} times in a row: the rest could not be read. Try again later."
                 ) from broken
 
@@ -134,7 +134,7 @@ class RangeReader(PositionedReader):
         elif file_id != self._file_id:
             downloaded.response.close()
             raise DownloadInterruptedError(
-                f"{self._remote.key!r} was replaced by a new version while it was being read: "
+                f"{self._remote.file_name!r} was replaced by a new version while it was being read: "
                 "open it again to read the new one."
             )
         self._response = downloaded.response

@@ -47,21 +47,21 @@ class RecordingSession(B2Session):  # type: ignore[misc]
 
 
 @contextmanager
-def cancelled_on_failure(bucket: Bucket, key: str) -> Iterator[None]:
-    """Run an upload of ``key``; if it raises, cancel the large files it started, then re-raise."""
+def cancelled_on_failure(bucket: Bucket, file_name: str) -> Iterator[None]:
+    """Run an upload of ``file_name``; if it raises, cancel the large files it started, then re-raise."""
     started: list[str] = []
     token = _started.set(started)
     try:
         yield
     except BaseException:
         for file_id in started:
-            _cancel(bucket, key, file_id)
+            _cancel(bucket, file_name, file_id)
         raise
     finally:
         _started.reset(token)
 
 
-def _cancel(bucket: Bucket, key: str, file_id: str) -> None:
+def _cancel(bucket: Bucket, file_name: str, file_id: str) -> None:
     try:
         bucket.cancel_large_file(file_id)
     except B2Error as error:
@@ -71,10 +71,12 @@ def _cancel(bucket: Bucket, key: str, file_id: str) -> None:
             "cancelling it failed too (%s): its parts are billed until it is cancelled (the B2 CLI's "
             "'b2 file large unfinished cancel', or a lifecycle rule with "
             "daysFromStartingToCancelingUnfinishedLargeFiles).",
-            key,
+            file_name,
             file_id,
             bucket.name,
             type(error).__name__,
         )
     else:
-        logger.info("django-backblaze-b2: cancelled unfinished large file %s of the failed upload of %r", file_id, key)
+        logger.info(
+            "django-backblaze-b2: cancelled unfinished large file %s of the failed upload of %r", file_id, file_name
+        )

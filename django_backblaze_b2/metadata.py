@@ -16,7 +16,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class FileMetadata:
-    key: str
+    file_name: str
     size: int
     content_type: str
     content_sha1: str | None  # None for large (multi-part) files: B2 has no whole-file SHA-1
@@ -41,7 +41,7 @@ class FileMetadata:
         if size is None:
             size = getattr(version, "content_length", 0)
         return cls(
-            key=version.file_name,
+            file_name=version.file_name,
             size=int(size or 0),
             content_type=version.content_type or "application/octet-stream",
             content_sha1=sha1 if sha1 and sha1 != "none" else None,
@@ -57,7 +57,7 @@ class FileMetadata:
 
 
 class MetadataMemo:
-    """A small LRU of ``FileMetadata`` by (bucket, key), each entry good for ``ttl`` seconds."""
+    """A small LRU of ``FileMetadata`` by (bucket, file_name), each entry good for ``ttl`` seconds."""
 
     def __init__(self, ttl: float = 60.0, max_entries: int = 2048) -> None:
         self.ttl = ttl
@@ -65,25 +65,25 @@ class MetadataMemo:
         self._entries: OrderedDict[tuple[str, str], tuple[float, FileMetadata]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, bucket: str, key: str) -> FileMetadata | None:
+    def get(self, bucket: str, file_name: str) -> FileMetadata | None:
         with self._lock:
-            entry = self._entries.get((bucket, key))
+            entry = self._entries.get((bucket, file_name))
             if entry is None:
                 return None
             expires, metadata = entry
             if expires < time.monotonic():
-                del self._entries[(bucket, key)]
+                del self._entries[(bucket, file_name)]
                 return None
-            self._entries.move_to_end((bucket, key))
+            self._entries.move_to_end((bucket, file_name))
             return metadata
 
     def put(self, bucket: str, metadata: FileMetadata) -> None:
         with self._lock:
-            self._entries[(bucket, metadata.key)] = (time.monotonic() + self.ttl, metadata)
-            self._entries.move_to_end((bucket, metadata.key))
+            self._entries[(bucket, metadata.file_name)] = (time.monotonic() + self.ttl, metadata)
+            self._entries.move_to_end((bucket, metadata.file_name))
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
-    def forget(self, bucket: str, key: str) -> None:
+    def forget(self, bucket: str, file_name: str) -> None:
         with self._lock:
-            self._entries.pop((bucket, key), None)
+            self._entries.pop((bucket, file_name), None)

@@ -1,4 +1,4 @@
-"""File names: Django's names to B2 keys and back, with B2's naming rules and traversal checks.
+"""File names: Django's names to B2 file names and back, with B2's naming rules and traversal checks.
 
 Pure functions, no I/O. Django's ``Storage.save()`` validates names, but ``open``, ``exists``,
 ``delete``, ``size`` and ``url`` do not, so every storage method passes its name through here.
@@ -16,7 +16,7 @@ from django.core.exceptions import SuspiciousFileOperation
 # Backblaze documents file names of up to 1024 UTF-8 bytes, at most 250 per segment (the part between
 # slashes). b2sdk refuses names over 1000 bytes before it calls B2 (validate_b2_file_name, used by
 # uploads of streams and by copies), so 1000 is the limit every method of this library can keep.
-MAX_KEY_BYTES = 1000
+MAX_FILE_NAME_BYTES = 1000
 MAX_SEGMENT_BYTES = 250
 
 
@@ -76,30 +76,31 @@ def clean_location(location: str) -> str:
         raise ValueError(str(error)) from None
 
 
-def to_key(location: str, name: str | os.PathLike[str], *, allow_root: bool = False) -> str:
+def to_file_name(location: str, name: str | os.PathLike[str], *, allow_root: bool = False) -> str:
     """The B2 file name for a Django name under ``location``."""
     cleaned = clean_name(name, allow_root=allow_root)
-    key = posixpath.join(location, cleaned) if location else cleaned
+    file_name = posixpath.join(location, cleaned) if location else cleaned
     if allow_root:
-        key = key.rstrip("/")
-    if len(key.encode()) > MAX_KEY_BYTES:
+        file_name = file_name.rstrip("/")
+    if len(file_name.encode()) > MAX_FILE_NAME_BYTES:
         raise SuspiciousFileOperation(
-            f"File name is {len(key.encode())} UTF-8 bytes long with its location prefix; B2 allows {MAX_KEY_BYTES}."
+            f"File name is {len(file_name.encode())} UTF-8 bytes long with its location prefix; "
+            f"B2 allows {MAX_FILE_NAME_BYTES}."
         )
-    return key
+    return file_name
 
 
 def folder_prefix(location: str, path: str | os.PathLike[str]) -> str:
-    """The B2 key prefix listing a folder: ``""`` for the bucket root, else ``"key/"``."""
-    key = to_key(location, path, allow_root=True)
-    return f"{key}/" if key else ""
+    """The B2 file name prefix listing a folder: ``""`` for the bucket root, else ``"folder/"``."""
+    file_name = to_file_name(location, path, allow_root=True)
+    return f"{file_name}/" if file_name else ""
 
 
-def from_key(location: str, key: str) -> str:
+def from_file_name(location: str, file_name: str) -> str:
     """The Django name for a B2 file name that lives under ``location``."""
     if not location:
-        return key
+        return file_name
     prefix = f"{location}/"
-    if not key.startswith(prefix):
+    if not file_name.startswith(prefix):
         raise ValueError(f"B2 file name is outside the storage's location {location!r}.")
-    return key[len(prefix) :]
+    return file_name[len(prefix) :]

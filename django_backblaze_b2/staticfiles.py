@@ -129,21 +129,21 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
             self._snapshot = None
 
     def _known(self, name: str) -> tuple[_Snapshot, str] | None:
-        """The run's snapshot and the name's key, when the snapshot can answer for it."""
+        """The run's snapshot and the name's B2 file name, when the snapshot can answer for it."""
         snapshot = self._snapshot
         if snapshot is None or not name:
             return None
-        key = names.to_key(self.options.location, name, allow_root=True)
-        if not key or key == self.options.location or key in snapshot.unknown:
+        file_name = names.to_file_name(self.options.location, name, allow_root=True)
+        if not file_name or file_name == self.options.location or file_name in snapshot.unknown:
             return None
-        return snapshot, key
+        return snapshot, file_name
 
     def exists(self, name: str) -> bool:
         known = self._known(name)
         if known is None:
             return super().exists(name)
-        snapshot, key = known
-        return snapshot.has_file(key) or snapshot.has_folder(key)
+        snapshot, file_name = known
+        return snapshot.has_file(file_name) or snapshot.has_folder(file_name)
 
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
         snapshot = self._snapshot
@@ -155,8 +155,8 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
         known = self._known(name)
         if known is None:
             return super()._metadata(name)
-        snapshot, key = known
-        entry = snapshot.entries.get(key)
+        snapshot, file_name = known
+        entry = snapshot.entries.get(file_name)
         if entry is None or entry.current is None:
             raise FileNotFoundError(f"No file named {name!r} in this storage.")
         return entry.current
@@ -166,19 +166,19 @@ class BackblazeB2StaticStorage(BackblazeB2Storage):
         if known is None:
             super().delete(name)
             return
-        snapshot, key = known
-        entry = snapshot.entries.pop(key, None)
+        snapshot, file_name = known
+        entry = snapshot.entries.pop(file_name, None)
         if entry is None:
             return
-        bulk.delete_versions(self, key, entry.versions)
-        snapshot.forget(key)
+        bulk.delete_versions(self, file_name, entry.versions)
+        snapshot.forget(file_name)
 
     def _save(self, name: str, content: Any) -> str:
         saved = super()._save(name, content)
         snapshot = self._snapshot
         if snapshot is not None:
             # The upload's metadata is in the memo; without it, B2 answers for this name.
-            snapshot.saved(self._key(saved), self._remembered_metadata(saved))
+            snapshot.saved(self.b2_file_name(saved), self._remembered_metadata(saved))
         return saved
 
 
@@ -334,7 +334,7 @@ class _Snapshot:
     """The names under a static storage's location during a collectstatic run, with their versions."""
 
     entries: dict[str, _Entry] = field(default_factory=dict)
-    keys: list[str] = field(default_factory=list)  # visible files, sorted as B2 sorts them
+    file_names: list[str] = field(default_factory=list)  # visible files, sorted as B2 sorts them
     unknown: set[str] = field(default_factory=set)  # saved during the run without metadata to record
 
     @classmethod
@@ -343,27 +343,27 @@ class _Snapshot:
         for listed in bulk.versions(storage):
             current = listed.current
             versions = [_Version(version.id_, version.file_name) for version in listed.deletable]
-            snapshot.entries[listed.key] = _Entry(current, versions)
+            snapshot.entries[listed.file_name] = _Entry(current, versions)
             if current is not None:
-                snapshot.keys.append(listed.key)
+                snapshot.file_names.append(listed.file_name)
         return snapshot
 
-    def has_file(self, key: str) -> bool:
-        entry = self.entries.get(key)
+    def has_file(self, file_name: str) -> bool:
+        entry = self.entries.get(file_name)
         return entry is not None and entry.current is not None
 
-    def has_folder(self, key: str) -> bool:
-        prefix = f"{key}/"
-        index = bisect.bisect_left(self.keys, prefix)
-        return index < len(self.keys) and self.keys[index].startswith(prefix)
+    def has_folder(self, file_name: str) -> bool:
+        prefix = f"{file_name}/"
+        index = bisect.bisect_left(self.file_names, prefix)
+        return index < len(self.file_names) and self.file_names[index].startswith(prefix)
 
     def listdir(self, prefix: str) -> tuple[list[str], list[str]]:
         directories: list[str] = []
         files: list[str] = []
-        for key in self.keys[bisect.bisect_left(self.keys, prefix) :]:
-            if not key.startswith(prefix):
+        for file_name in self.file_names[bisect.bisect_left(self.file_names, prefix) :]:
+            if not file_name.startswith(prefix):
                 break
-            rest = key[len(prefix) :]
+            rest = file_name[len(prefix) :]
             if "/" in rest:
                 folder = rest.split("/", 1)[0]
                 if not directories or directories[-1] != folder:
@@ -372,19 +372,19 @@ class _Snapshot:
                 files.append(rest)
         return directories, files
 
-    def saved(self, key: str, metadata: FileMetadata | None) -> None:
+    def saved(self, file_name: str, metadata: FileMetadata | None) -> None:
         if metadata is None:
-            self.unknown.add(key)
-            self.entries.pop(key, None)
+            self.unknown.add(file_name)
+            self.entries.pop(file_name, None)
         else:
-            entry = self.entries.setdefault(key, _Entry(None, []))
+            entry = self.entries.setdefault(file_name, _Entry(None, []))
             entry.current = metadata
-            entry.versions.insert(0, _Version(metadata.file_id, key))
-        index = bisect.bisect_left(self.keys, key)
-        if index == len(self.keys) or self.keys[index] != key:
-            self.keys.insert(index, key)
+            entry.versions.insert(0, _Version(metadata.file_id, file_name))
+        index = bisect.bisect_left(self.file_names, file_name)
+        if index == len(self.file_names) or self.file_names[index] != file_name:
+            self.file_names.insert(index, file_name)
 
-    def forget(self, key: str) -> None:
-        index = bisect.bisect_left(self.keys, key)
-        if index < len(self.keys) and self.keys[index] == key:
-            del self.keys[index]
+    def forget(self, file_name: str) -> None:
+        index = bisect.bisect_left(self.file_names, file_name)
+        if index < len(self.file_names) and self.file_names[index] == file_name:
+            del self.file_names[index]

@@ -47,19 +47,19 @@ class MoveSource:
     """A file version in the bucket that an upload takes over instead of sending bytes."""
 
     file_id: str
-    key: str
+    file_name: str
     size: int
 
 
-def upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
-    """Upload ``content`` (a Django ``File`` or a file-like object) under ``key``; returns b2sdk's FileVersion.
+def upload(bucket: Bucket, file_name: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
+    """Upload ``content`` (a Django ``File`` or a file-like object) under ``file_name``; returns b2sdk's FileVersion.
 
     If it fails, nothing is left behind: no visible file, and no unfinished large file billing its parts.
     """
     for attempt in range(1, THROTTLED_ATTEMPTS + 1):
         try:
-            with cancelled_on_failure(bucket, key):
-                return _upload(bucket, key, content, upload_options)
+            with cancelled_on_failure(bucket, file_name):
+                return _upload(bucket, file_name, content, upload_options)
         except TooManyRequests as throttled:
             # b2sdk retries a 429 on every call but an upload's (its body is gone); ours can be read again.
             if attempt == THROTTLED_ATTEMPTS or not _readable_again(content):
@@ -78,20 +78,20 @@ def _readable_again(content: Any) -> bool:
     return _seekable(stream) and not _is_text(stream)
 
 
-def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
+def _upload(bucket: Bucket, file_name: str, content: Any, upload_options: Mapping[str, Any]) -> Any:
     moved = getattr(content, "b2_move_source", None)
     if isinstance(moved, MoveSource):
-        return _move(bucket, key, moved, upload_options)
+        return _move(bucket, file_name, moved, upload_options)
     if not _reads_as_django(content):
         chunks = _Chunks(iter(content.chunks()))  # called here, so that its errors reach the caller as they are
-        return bucket.upload_unbound_stream(chunks, key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
+        return bucket.upload_unbound_stream(chunks, file_name, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
     path = _local_path(content)
     if path is not None:
-        return bucket.upload_local_file(path, key, **upload_options)
+        return bucket.upload_local_file(path, file_name, **upload_options)
     stream = _underlying_stream(content)
     if _is_text(stream):
         return bucket.upload_unbound_stream(
-            _EncodedText(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options
+            _EncodedText(stream), file_name, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options
         )
     if _seekable(stream):
         position = stream.tell()
@@ -99,13 +99,15 @@ def _upload(bucket: Bucket, key: str, content: Any, upload_options: Mapping[str,
         lock = threading.Lock()
         source = UploadSourceStream(lambda: _StreamView(stream, lock), stream_length=length)
         try:
-            return bucket.upload(source, key, **upload_options)
+            return bucket.upload(source, file_name, **upload_options)
         finally:
             stream.seek(position)  # leave the caller's file as we found it
-    return bucket.upload_unbound_stream(_Unclosable(stream), key, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options)
+    return bucket.upload_unbound_stream(
+        _Unclosable(stream), file_name, buffer_size=UNBOUND_BUFFER_SIZE, **upload_options
+    )
 
 
-def _move(bucket: Bucket, key: str, source: MoveSource, upload_options: Mapping[str, Any]) -> Any:
+def _move(bucket: Bucket, file_name: str, source: MoveSource, upload_options: Mapping[str, Any]) -> Any:
     options = dict(upload_options)
     encryption = options.pop("encryption", None)
     # Given a content type and file info, B2 replaces the source's metadata with the new name's.
@@ -113,12 +115,12 @@ def _move(bucket: Bucket, key: str, source: MoveSource, upload_options: Mapping[
     options["content_type"] = options.get("content_type") or "b2/x-auto"
     version = bucket.copy(
         source.file_id,
-        key,
+        file_name,
         length=source.size,
         destination_encryption=encryption,  # the source was started with the same (never SSE-C)
         **options,
     )
-    bucket.delete_file_version(source.file_id, source.key)
+    bucket.delete_file_version(source.file_id, source.file_name)
     return version
 
 

@@ -28,39 +28,39 @@ from django_backblaze_b2 import BackblazeB2Storage, names
 )
 def test_bad_names_name_the_rule(name: str, rule: str) -> None:
     with pytest.raises(SuspiciousFileOperation, match=rule):
-        names.to_key("", name)
+        names.to_file_name("", name)
 
 
 def test_whole_key_limit_counts_utf8_bytes_and_location() -> None:
     name = "/".join(["é" * 100] * 5)  # 1004 UTF-8 bytes
     with pytest.raises(SuspiciousFileOperation, match="1000"):
-        names.to_key("", name)
+        names.to_file_name("", name)
     ok = "/".join(["a" * 200] * 4) + "/" + "b" * 195  # 999 bytes
-    assert names.to_key("", ok) == ok
+    assert names.to_file_name("", ok) == ok
     with pytest.raises(SuspiciousFileOperation, match="location prefix"):
-        names.to_key("media", ok)
+        names.to_file_name("media", ok)
 
 
 def test_root_and_folders() -> None:
-    assert names.to_key("", "", allow_root=True) == ""
-    assert names.to_key("media", "", allow_root=True) == "media"
+    assert names.to_file_name("", "", allow_root=True) == ""
+    assert names.to_file_name("media", "", allow_root=True) == "media"
     assert names.folder_prefix("media", "") == "media/"
     assert names.folder_prefix("", "a/b/") == "a/b/"
-    assert names.from_key("media", "media/a.txt") == "a.txt"
+    assert names.from_file_name("media", "media/a.txt") == "a.txt"
     with pytest.raises(ValueError, match="outside"):
-        names.from_key("media", "other/a.txt")
+        names.from_file_name("media", "other/a.txt")
 
 
 @given(st.text(min_size=1, max_size=60))
 def test_any_accepted_name_stays_inside_its_location(name: str) -> None:
     try:
-        key = names.to_key("tenant", name)
+        key = names.to_file_name("tenant", name)
     except SuspiciousFileOperation:
         return
     assert key.startswith("tenant/")
     assert ".." not in key.split("/")
     assert "//" not in key and "\\" not in key
-    assert names.from_key("tenant", key) == name
+    assert names.from_file_name("tenant", key) == name
 
 
 def test_location_prefixes_every_key(b2: object) -> None:

@@ -175,7 +175,7 @@ class _RecordingBody:
 class _OneFile:
     """A remote file whose downloads are recorded (the reader's only collaborator)."""
 
-    key = "big.bin"
+    file_name = "big.bin"
 
     def __init__(self, data: bytes) -> None:
         self.data = data

@@ -52,8 +52,8 @@ def check_route_separation(app_configs: Any = None, **kwargs: Any) -> list[Check
         for route in ("public", "logged_in"):
             if not resolve({}, route=route).serve_unmarked_files:
                 continue
-            mine = routes.scope(route)
-            for other, theirs in routes.shared_scopes(route):
+            mine = routes.place(route)
+            for other, theirs in routes.shared_places_of(route):
                 messages.append(
                     Error(
                         f"Unmarked {routes.CLASS_NAMES[other]} files ({theirs}, such as files saved by 7.0.0) "

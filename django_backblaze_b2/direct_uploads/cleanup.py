@@ -20,14 +20,14 @@ from .grants import GRANT_MAX_AGE
 @dataclass(frozen=True)
 class Leftover:
     file_id: str
-    key: str
+    file_name: str
     finished: bool  # a finished file to delete, else an unfinished large file to cancel
     started: int  # seconds since the epoch
 
 
-def started_at(key: str) -> int | None:
+def started_at(file_name: str) -> int | None:
     """The start time in an incoming file's name, or None for a name that is not one of ours."""
-    stamp, _, rest = key.rsplit("/", 1)[-1].partition("-")
+    stamp, _, rest = file_name.rsplit("/", 1)[-1].partition("-")
     return int(stamp) if stamp.isdigit() and rest else None
 
 
@@ -49,6 +49,6 @@ def leftovers(storage: BackblazeB2Storage, *, older_than: float = GRANT_MAX_AGE)
 
 def remove(storage: BackblazeB2Storage, leftover: Leftover) -> None:
     if leftover.finished:
-        storage.bucket.delete_file_version(leftover.file_id, leftover.key)
+        storage.bucket.delete_file_version(leftover.file_id, leftover.file_name)
     else:
         storage.bucket.cancel_large_file(leftover.file_id)

@@ -43,7 +43,7 @@ class IncomingFile(File):  # type: ignore[type-arg]
         super().__init__(None, grant.name)
         self.size = grant.size
         self.content_type = grant.content_type
-        self.b2_move_source = MoveSource(file_id=grant.file_id, key=grant.key, size=grant.size)
+        self.b2_move_source = MoveSource(file_id=grant.file_id, file_name=grant.file_name, size=grant.size)
 
     def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> IncomingFile:
         raise ValueError("A direct upload's bytes are in B2, not here: save it to a B2 storage to move it there.")
@@ -192,7 +192,7 @@ class DirectUploadField(forms.FileField):
         if not permitted(self.request, self.limits.permission, target.storage, target.field_name):
             raise ValidationError(self.error_messages["forbidden"], code="forbidden")
         still_there = target.storage.options.bucket == grant.bucket and incoming.exists(
-            target.storage, grant.file_id, grant.key
+            target.storage, grant.file_id, grant.file_name
         )
         if not still_there:
             raise ValidationError(self.error_messages["stale_upload"], code="stale_upload")

@@ -5,7 +5,7 @@ as another. None holds a secret: the owner is a keyed hash of the user id or ses
 
 - a *ticket* is rendered into the form: which model field, and its limits. Anyone can read it, and it
   lets them ask to start an upload, which the view grants only if the permission hook says so;
-- a *grant* names one started large file (its B2 file id and incoming key) and the user or session it
+- a *grant* names one started large file (its B2 file id and incoming file name) and the user or session it
   was started for;
 - a *finished* value says the server finished that large file after checking it, and is what the
   form posts back. The form field accepts it only from the same user or session and for the same field.
@@ -59,7 +59,7 @@ class Grant:
     limits: Limits
     owner: str
     file_id: str
-    key: str  # the incoming B2 file name
+    file_name: str  # the incoming B2 file name
     bucket: str
     size: int
     part_size: int

@@ -105,18 +105,22 @@ def minimum_part_size(storage: BackblazeB2Storage) -> int:
 
 
 def start(storage: BackblazeB2Storage, content_type: str | None) -> tuple[str, str]:
-    """Start a large file under the incoming folder: ``(file_id, key)``. One class A call.
+    """Start a large file under the incoming folder: ``(file_id, file_name)``. One class A call.
 
     It carries the storage's access mark already, so a proxy route never serves it to the wrong
     audience even in the moment between finishing and moving it."""
     # The start time is in the name, so the clean-up can tell an abandoned upload without asking B2.
-    key = names.to_key(storage.options.location, f"{INCOMING_FOLDER}/{int(time.time())}-{uuid.uuid4().hex}")
+    file_name = names.to_file_name(storage.options.location, f"{INCOMING_FOLDER}/{int(time.time())}-{uuid.uuid4().hex}")
     bucket = storage.bucket
     encryption = storage.encryption_arguments("write").get("encryption")
     started = storage.client.api.session.start_large_file(
-        bucket.id_, key, content_type or AUTO_CONTENT_TYPE, mark_info(storage.route), server_side_encryption=encryption
+        bucket.id_,
+        file_name,
+        content_type or AUTO_CONTENT_TYPE,
+        mark_info(storage.route),
+        server_side_encryption=encryption,
     )
-    return str(started["fileId"]), key
+    return str(started["fileId"]), file_name
 
 
 def part_url(storage: BackblazeB2Storage, file_id: str) -> dict[str, str]:
@@ -158,7 +162,7 @@ def finish(storage: BackblazeB2Storage, grant: Grant, sha1s: list[str]) -> dict[
         grant.file_id, [held[number]["contentSha1"] for number in range(1, plan.count + 1)]
     )
     if int(finished.get("contentLength", -1)) != grant.size:
-        delete(storage, grant.file_id, grant.key)
+        delete(storage, grant.file_id, grant.file_name)
         raise MismatchError("the finished file does not have the granted size")
     return finished
 
@@ -167,14 +171,14 @@ def cancel(storage: BackblazeB2Storage, file_id: str) -> None:
     storage.bucket.cancel_large_file(file_id)
 
 
-def delete(storage: BackblazeB2Storage, file_id: str, key: str) -> None:
-    storage.bucket.delete_file_version(file_id, key)
+def delete(storage: BackblazeB2Storage, file_id: str, file_name: str) -> None:
+    storage.bucket.delete_file_version(file_id, file_name)
 
 
-def exists(storage: BackblazeB2Storage, file_id: str, key: str) -> bool:
+def exists(storage: BackblazeB2Storage, file_id: str, file_name: str) -> bool:
     """Whether the finished incoming file is still there (not yet moved, not cleaned up): one HEAD."""
     try:
-        version = storage.bucket.get_file_info_by_name(key)
+        version = storage.bucket.get_file_info_by_name(file_name)
     except FileNotPresent:
         return False
     return bool(version.id_ == file_id)

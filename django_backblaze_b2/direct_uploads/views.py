@@ -128,12 +128,12 @@ def _begin(request: HttpRequest, body: dict[str, Any]) -> dict[str, Any]:
     owner = owner_of(request, create_session=True)
     if owner is None:
         raise RefusalError(403, "Direct uploads need a logged-in user or a session.")
-    file_id, key = incoming.start(target.storage, content_type)
+    file_id, file_name = incoming.start(target.storage, content_type)
     grant = Grant(
         limits=limits,
         owner=owner,
         file_id=file_id,
-        key=key,
+        file_name=file_name,
         bucket=target.storage.options.bucket,
         size=size,
         part_size=parts.part_size,

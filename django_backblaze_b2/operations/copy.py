@@ -259,20 +259,20 @@ class _Copier:
         assert isinstance(self.source, BackblazeB2Storage)
         assert isinstance(self.destination, BackblazeB2Storage)
         name = source_file.name
-        key = self.destination.b2_file_name(name)
+        file_name = self.destination.b2_file_name(name)
         with decryption_errors(self.source.b2_file_name(name), self.source.options.server_side_encryption):
             self.destination.bucket.copy(
                 source_file.file_id,
-                key,
+                file_name,
                 length=source_file.size or None,
                 source_encryption=_encryption(self.source, "read"),
                 destination_encryption=_encryption(self.destination, "write"),
                 source_file_info=dict(source_file.file_info),
                 source_content_type=source_file.content_type,
                 max_part_size=self.max_part_size,
-                **_copy_metadata(source_file, self.destination, key),
+                **_copy_metadata(source_file, self.destination, file_name),
             )
-        self.destination.forget_metadata(key)
+        self.destination.forget_metadata(file_name)
 
     def _stream(self, source_file: StoredFile) -> None:
         name = source_file.name
@@ -295,14 +295,16 @@ class _Copier:
             raise RuntimeError(f"the destination stored it as {saved!r}, so rows naming {name!r} would not find it")
 
 
-def _copy_metadata(source_file: StoredFile, destination: BackblazeB2Storage, key: str) -> dict[str, Any]:
+def _copy_metadata(source_file: StoredFile, destination: BackblazeB2Storage, file_name: str) -> dict[str, Any]:
     """The metadata of a server-side copy: the source's, with this copy's marks.
 
     Into a proxied storage the copy belongs to the destination's route: the destination gives the
     source's metadata made safe, with its access mark, and the marks that recognise a copy are added.
     """
     remarked = (
-        destination.copy_metadata(source_file.metadata, key, moved_by_operator=True) if source_file.metadata else {}
+        destination.copy_metadata(source_file.metadata, file_name, moved_by_operator=True)
+        if source_file.metadata
+        else {}
     )
     if not remarked:
         return {"content_type": source_file.content_type, "file_info": _copied_file_info(source_file)}

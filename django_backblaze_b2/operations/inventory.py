@@ -130,7 +130,7 @@ class B2Inventory(Inventory):
     def files(self) -> Iterator[StoredFile]:
         location = self.storage.options.location
         for metadata in bulk.latest(self.storage, self.folder):
-            yield StoredFile.from_b2(names.from_key(location, metadata.key), metadata)
+            yield StoredFile.from_b2(names.from_file_name(location, metadata.file_name), metadata)
 
     def finder(self) -> Callable[[str], StoredFile | None]:
         """One listing, walked alongside the names asked: ceil(n/1000) calls however many are asked."""

@@ -185,7 +185,7 @@ def _candidates(storage: Storage, references: References, folder: str, cutoff: d
                 current = listed.current
                 if current is not None:
                     latest[:] = [listed]
-                    yield StoredFile.from_b2(names.from_key(location, listed.key), current)
+                    yield StoredFile.from_b2(names.from_file_name(location, listed.file_name), current)
 
         for stored in unreferenced(files(), references, folder):
             yield _Candidate(stored, latest[0], young=is_young(stored, cutoff))
@@ -223,7 +223,7 @@ def _delete(storage: Storage, candidate: _Candidate) -> DeleteOutcome:
     try:
         if candidate.versions is not None:
             assert isinstance(storage, BackblazeB2Storage)
-            bulk.delete_versions(storage, candidate.versions.key, candidate.versions.deletable)
+            bulk.delete_versions(storage, candidate.versions.file_name, candidate.versions.deletable)
         else:
             storage.delete(name)
     except Exception as error:  # one file failing must not stop the run

@@ -1,9 +1,9 @@
 """The three proxy routes: which storage class each serves, where its files live, and what it must not serve.
 
-A route's *scope* is the bucket and location (B2 file name prefix) its storage reads. Files carry an
+A route's *place* is the bucket and location (B2 file name prefix) its storage reads. Files carry an
 access mark (:mod:`.access`) that the views check, so a file saved for staff is never served on a less
-privileged route, whatever the scopes. Unmarked files are the exception to decide: where a route's
-scope overlaps a more privileged route's (7.0.0's default: every route on one bucket, no location) or
+privileged route, whatever the places. Unmarked files are the exception to decide: where a route's
+place overlaps a more privileged route's (7.0.0's default: every route on one bucket, no location) or
 a plain B2 storage's, :data:`shared_places` refuses them unless ``serve_unmarked_files`` is on;
 ``checks.py`` reports the overlaps that are then exposed.
 """
@@ -51,27 +51,27 @@ CLASS_NAMES = {name: route.storage_class for name, route in ROUTE_TABLE.items()}
 
 
 @dataclass(frozen=True)
-class Scope:
-    """Where one route's files live: a bucket and a key prefix ("" for the whole bucket)."""
+class Place:
+    """Where one route's files live: a bucket and a file name prefix ("" for the whole bucket)."""
 
     bucket: str
     location: str
 
-    def holds_key(self, key: str) -> bool:
-        return self.location == "" or key == self.location or key.startswith(f"{self.location}/")
+    def holds(self, file_name: str) -> bool:
+        return self.location == "" or file_name == self.location or file_name.startswith(f"{self.location}/")
 
-    def overlaps(self, other: Scope) -> bool:
-        """Whether some key could belong to both."""
-        return self.bucket == other.bucket and (self.holds_key(other.location) or other.holds_key(self.location))
+    def overlaps(self, other: Place) -> bool:
+        """Whether some file name could belong to both."""
+        return self.bucket == other.bucket and (self.holds(other.location) or other.holds(self.location))
 
     def __str__(self) -> str:
         return f"bucket {self.bucket!r}, location {self.location!r}"
 
 
-def scope(route: str) -> Scope:
-    """The scope of a route's storage, from settings (proxied storages take it from nowhere else)."""
+def place(route: str) -> Place:
+    """The place of a route's storage, from settings (proxied storages take it from nowhere else)."""
     options = resolve({}, route=route)
-    return Scope(options.bucket, options.location)
+    return Place(options.bucket, options.location)
 
 
 def route_of(storage: Any) -> str | None:
@@ -82,38 +82,38 @@ def route_of(storage: Any) -> str | None:
     return None
 
 
-def shared_scopes(route: str) -> list[tuple[str, Scope]]:
-    """The more privileged routes whose scope overlaps this route's, with their scopes: where a
+def shared_places_of(route: str) -> list[tuple[str, Place]]:
+    """The more privileged routes whose place overlaps this route's, with their places: where a
     more privileged storage could write files this route's storage also reads."""
-    mine = scope(route)
+    mine = place(route)
     shared = []
     for other in more_privileged(route):
-        theirs = scope(other)
+        theirs = place(other)
         if mine.overlaps(theirs):
             shared.append((other, theirs))
     return shared
 
 
-def private_scopes(route: str) -> list[Scope]:
+def private_places(route: str) -> list[Place]:
     """The places of the plain B2 storages a project configures (``STORAGES``, model fields) that
     overlap this route's: their files (7.0.0's, unmarked) are not this route's to serve."""
-    places: set[Scope] = set()
+    places: set[Place] = set()
     for _alias, backend, options in configured_backends():
         if issubclass(backend, BackblazeB2Storage) and backend.route is None:
             try:
                 resolved = resolve(options, route=None)
             except ImproperlyConfigured:
                 continue  # reported by the checks
-            places.add(Scope(resolved.bucket, resolved.location))
+            places.add(Place(resolved.bucket, resolved.location))
     for _label, field in file_fields():
         storage = field.storage
         if isinstance(storage, BackblazeB2Storage) and storage.route is None:
             try:
-                places.add(Scope(storage.options.bucket, storage.options.location))
+                places.add(Place(storage.options.bucket, storage.options.location))
             except ImproperlyConfigured:
                 continue
-    mine = scope(route)
-    return sorted((place for place in places if mine.overlaps(place)), key=str)
+    mine = place(route)
+    return sorted((other for other in places if mine.overlaps(other)), key=str)
 
 
 class SharedPlaces:
@@ -124,39 +124,39 @@ class SharedPlaces:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._scopes: dict[str, list[Scope]] = {}
+        self._places: dict[str, list[Place]] = {}
         self._serve_unmarked: dict[str, bool] = {}
 
-    def _learn(self, route: str) -> tuple[list[Scope], bool]:
+    def _learn(self, route: str) -> tuple[list[Place], bool]:
         try:
-            return self._scopes[route], self._serve_unmarked[route]
+            return self._places[route], self._serve_unmarked[route]
         except KeyError:
             pass
         with self._lock:
-            if route not in self._scopes:
+            if route not in self._places:
                 try:
                     serve_unmarked = resolve({}, route=route).serve_unmarked_files
-                    scopes = [theirs for _other, theirs in shared_scopes(route)] + private_scopes(route)
+                    places = [theirs for _other, theirs in shared_places_of(route)] + private_places(route)
                 except ImproperlyConfigured:
                     # The storage reports the mistake; meanwhile every place counts as shared.
-                    return [Scope("", "")], False
-                self._scopes[route], self._serve_unmarked[route] = scopes, serve_unmarked
-            return self._scopes[route], self._serve_unmarked[route]
+                    return [Place("", "")], False
+                self._places[route], self._serve_unmarked[route] = places, serve_unmarked
+            return self._places[route], self._serve_unmarked[route]
 
-    def shared(self, route: str, key: str) -> bool:
-        """Whether a more private storage could write ``key`` in this route's place."""
-        scopes, _serve_unmarked = self._learn(route)
-        return any(theirs.holds_key(key) for theirs in scopes)
+    def shared(self, route: str, file_name: str) -> bool:
+        """Whether a more private storage could write ``file_name`` in this route's place."""
+        places, _serve_unmarked = self._learn(route)
+        return any(theirs.holds(file_name) for theirs in places)
 
-    def serves_unmarked(self, route: str, key: str) -> bool:
-        """Whether ``route`` may serve the unmarked file ``key``: no more private storage could have
+    def serves_unmarked(self, route: str, file_name: str) -> bool:
+        """Whether ``route`` may serve the unmarked file ``file_name``: no more private storage could have
         written it, or the project chose to serve unmarked files."""
-        _scopes, serve_unmarked = self._learn(route)
-        return serve_unmarked or not self.shared(route, key)
+        _places, serve_unmarked = self._learn(route)
+        return serve_unmarked or not self.shared(route, file_name)
 
     def reset(self) -> None:
         with self._lock:
-            self._scopes.clear()
+            self._places.clear()
             self._serve_unmarked.clear()
 
 

@@ -52,7 +52,7 @@ class _ProxiedStorage(BackblazeB2Storage):
             ) from None
 
     def _key_name(self, name: str) -> str:
-        self._key(name)  # validates the name
+        self.b2_file_name(name)  # validates the name
         return name
 
 

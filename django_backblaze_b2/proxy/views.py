@@ -138,7 +138,7 @@ def refused_reason(route: str | None, metadata: FileMetadata) -> str | None:
     """Why ``route`` must not serve this file (its access mark), or None when it may."""
     if route is None:
         return None  # a custom view over a storage of no route: its permission check decides
-    unmarked_allowed = routes.shared_places.serves_unmarked(route, metadata.key)
+    unmarked_allowed = routes.shared_places.serves_unmarked(route, metadata.file_name)
     if access.allows(route, metadata.file_info, unmarked_allowed=unmarked_allowed):
         return None
     mark = access.marked_route(metadata.file_info)
@@ -276,7 +276,9 @@ class DownloadView:
         (the same 404 as a missing file, so a refusal tells nothing)."""
         reason = refused_reason(self.route, metadata)
         if reason is not None:
-            logger.warning("django-backblaze-b2: refused %r through the %s route: %s", metadata.key, self.route, reason)
+            logger.warning(
+                "django-backblaze-b2: refused %r through the %s route: %s", metadata.file_name, self.route, reason
+            )
             raise FileNotFoundError(name)
         return representation(metadata, name)
 
@@ -317,10 +319,10 @@ class DownloadView:
         files apart, a name another file's name extends (``passport`` / ``passport_AbCdEf1``) is
         streamed too, at the price of one listing (class C) per redirect.
         """
-        if self.shares_place(metadata.key):
+        if self.shares_place(metadata.file_name):
             return False
         hooked = storage.options.download_permission or type(self).has_permission is not DownloadView.has_permission
-        return not hooked or not storage.names_extending(metadata.key)
+        return not hooked or not storage.names_extending(metadata.file_name)
 
     def offload(self, request: HttpRequest, storage: BackblazeB2Storage, name: str, location: str) -> HttpResponseBase:
         """Offload mode (the ``proxy_offload`` option): nginx downloads the body from B2 (see ``http.offload``).

@@ -43,7 +43,7 @@ class BackblazeB2Storage(StorageNaming):
 
     def _save(self, name: str, content: Any) -> str:
         remote = self._remote(name)
-        found_free = self._was_found_free(remote.key)
+        found_free = self._was_found_free(remote.file_name)
         uploaded = remote.upload(content, options=self.get_upload_options(name, content))
         if self.options.allow_file_overwrites or not found_free:
             return name
@@ -53,9 +53,9 @@ class BackblazeB2Storage(StorageNaming):
         """Delete every version of ``name``, so an overwritten file never comes back. Missing is fine."""
         if not name:
             raise ValueError("The name must be given to delete().")
-        key = self._key(name)
+        file_name = self.b2_file_name(name)
         bucket = self.bucket
-        versions = [version for version in bucket.list_file_versions(key) if version.file_name == key]
+        versions = [version for version in bucket.list_file_versions(file_name) if version.file_name == file_name]
         # Oldest first: if B2 fails half-way, the newest content is still what the name shows, never
         # an older version brought back.
         for version in reversed(versions):
@@ -63,20 +63,20 @@ class BackblazeB2Storage(StorageNaming):
             with contextlib.suppress(FileNotPresent):
                 bucket.delete_file_version(version.id_, version.file_name)
         if self._memo is not None:
-            self._memo.forget(self.options.bucket, key)
+            self._memo.forget(self.options.bucket, file_name)
 
     def exists(self, name: str) -> bool:
         """Whether a file, or a folder with files in it, has this name. Always asks B2."""
-        key = names.to_key(self.options.location, name, allow_root=True)
-        if not key or key == self.options.location:
+        file_name = names.to_file_name(self.options.location, name, allow_root=True)
+        if not file_name or file_name == self.options.location:
             self.bucket  # noqa: B018 - the root exists when the bucket does
             return True
-        if self._b2_metadata(key) is not None:
+        if self._b2_metadata(file_name) is not None:
             return True
-        return self._folder_has_files(key)
+        return self._folder_has_files(file_name)
 
-    def _folder_has_files(self, key: str) -> bool:
-        for _version, _folder in self.bucket.ls(key, recursive=True, fetch_count=1):
+    def _folder_has_files(self, file_name: str) -> bool:
+        for _version, _folder in self.bucket.ls(file_name, recursive=True, fetch_count=1):
             return True
         return False
 

@@ -22,31 +22,31 @@ class StorageCopies(StorageLinks):
         content type, headers and file info; both are encrypted as this storage says. Returns ``new_name``.
         """
         source = self.get_file_metadata(name)  # fresh: a remembered file id may be an overwritten version
-        self._copy_version(source, self._key(new_name))
+        self._copy_version(source, self.b2_file_name(new_name))
         return new_name
 
-    def _copy_version(self, source: FileMetadata, target_key: str) -> FileMetadata:
-        """Server-side copy of one file version to ``target_key``, encrypted as this storage says."""
+    def _copy_version(self, source: FileMetadata, target_file_name: str) -> FileMetadata:
+        """Server-side copy of one file version to ``target_file_name``, encrypted as this storage says."""
         read = self.encryption_arguments("read").get("encryption")
         write = self.encryption_arguments("write").get("encryption")
-        with decryption_errors(source.key, self.options.server_side_encryption):
+        with decryption_errors(source.file_name, self.options.server_side_encryption):
             copied = self.bucket.copy(
                 source.file_id,
-                target_key,
+                target_file_name,
                 length=source.size,
                 source_encryption=read,
                 destination_encryption=write,
-                **self.copy_metadata(source, target_key),
+                **self.copy_metadata(source, target_file_name),
             )
         metadata = FileMetadata.from_version(copied)
         if self._memo is not None:
-            self._memo.forget(self.options.bucket, target_key)
+            self._memo.forget(self.options.bucket, target_file_name)
         return metadata
 
-    def names_extending(self, key: str) -> bool:
-        """Whether another file's B2 name starts with ``key`` (one class C listing)."""
-        response = self.bucket.api.session.list_file_names(self.bucket.id_, key, 2, key)
-        return any(found["fileName"] != key for found in response["files"])
+    def names_extending(self, file_name: str) -> bool:
+        """Whether another file's B2 name starts with ``file_name`` (one class C listing)."""
+        response = self.bucket.api.session.list_file_names(self.bucket.id_, file_name, 2, file_name)
+        return any(found["fileName"] != file_name for found in response["files"])
 
     def mark_file(self, name: str, *, dry_run: bool = False) -> MarkOutcome:
         """Give ``name`` this proxied storage's access mark, server-side (a copy onto itself, then the
@@ -66,20 +66,24 @@ class StorageCopies(StorageLinks):
             return "kept a more privileged mark"
         if dry_run:
             return "marked"
-        copied = self._copy_version(source, source.key)
-        newest = [v for v in self.bucket.list_file_versions(source.key, fetch_count=10) if v.file_name == source.key]
+        copied = self._copy_version(source, source.file_name)
+        newest = [
+            v
+            for v in self.bucket.list_file_versions(source.file_name, fetch_count=10)
+            if v.file_name == source.file_name
+        ]
         uploads = [v for v in newest if v.action == "upload"]
         if len(uploads) >= 2 and (uploads[0].id_, uploads[1].id_) == (copied.file_id, source.file_id):
             # The copy is the newest version and the unmarked one right below it: that one would be
             # billed and could come back, so it goes.
-            self.bucket.delete_file_version(source.file_id, source.key)
+            self.bucket.delete_file_version(source.file_id, source.file_name)
             return "marked"
         # Someone saved the name between the HEAD and the copy: theirs is what the name must show.
-        self.bucket.delete_file_version(copied.file_id, source.key)
+        self.bucket.delete_file_version(copied.file_id, source.file_name)
         return "changed meanwhile"
 
     def copy_metadata(
-        self, source: FileMetadata, target_key: str, *, moved_by_operator: bool = False
+        self, source: FileMetadata, target_file_name: str, *, moved_by_operator: bool = False
     ) -> dict[str, Any]:
         """b2sdk ``copy()`` arguments for a server-side copy of ``source`` into this storage.
 
@@ -107,7 +111,7 @@ class StorageCopies(StorageLinks):
             "content_language": source.content_language,
             "expires": source.expires,
         }
-        safe = upload_headers.safe_arguments(arguments, target_key, self.route)
+        safe = upload_headers.safe_arguments(arguments, target_file_name, self.route)
         # B2 replaces metadata only when a content type is given; without one the mark would be lost.
         safe["content_type"] = safe["content_type"] or "application/octet-stream"
         return safe

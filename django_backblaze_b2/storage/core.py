@@ -106,7 +106,7 @@ class StorageCore(Storage):
 
     def b2_file_name(self, name: str) -> str:
         """The B2 file name of ``name`` (location prefix and B2's rules applied); refuses bad names."""
-        return self._key(name)
+        return names.to_file_name(self.options.location, name)
 
     def remembered_metadata(self, name: str) -> FileMetadata | None:
         """``name``'s metadata from this process's short memo (no B2 call), or None."""
@@ -122,16 +122,13 @@ class StorageCore(Storage):
         as the caller needs); encryption, the access mark and a strict content type are applied on top."""
         return self._remote(name).upload(content, options)
 
-    def _key(self, name: str) -> str:
-        return names.to_key(self.options.location, name)
-
-    def _b2_metadata(self, key: str) -> FileMetadata | None:
+    def _b2_metadata(self, file_name: str) -> FileMetadata | None:
         """HEAD of the newest version (one class B call), or None when there is no such file."""
         try:
-            metadata = FileMetadata.from_version(self.bucket.get_file_info_by_name(key))
+            metadata = FileMetadata.from_version(self.bucket.get_file_info_by_name(file_name))
         except FileNotPresent:
             if self._memo is not None:
-                self._memo.forget(self.options.bucket, key)
+                self._memo.forget(self.options.bucket, file_name)
             return None
         if self._memo is not None:
             self._memo.put(self.options.bucket, metadata)
@@ -145,12 +142,12 @@ class StorageCore(Storage):
         """Metadata from the short per-process memo only (no B2 call), or None."""
         if self._memo is None:
             return None
-        return self._memo.get(self.options.bucket, self._key(name))
+        return self._memo.get(self.options.bucket, self.b2_file_name(name))
 
     def get_file_metadata(self, name: str) -> FileMetadata:
         """What B2 stores about ``name`` (size, content type, SHA-1, times, headers), fresh from B2."""
         name = names.as_text(name)
-        metadata = self._b2_metadata(self._key(name))
+        metadata = self._b2_metadata(self.b2_file_name(name))
         if metadata is None:
             raise FileNotFoundError(f"No file named {name!r} in this storage.")
         return metadata
@@ -164,7 +161,7 @@ class StorageCore(Storage):
         return self._remote(name).download(range_)
 
     def _remote(self, name: str) -> _Remote:
-        return _Remote(self, self._key(name))
+        return _Remote(self, self.b2_file_name(name))
 
     def get_upload_options(self, name: str, content: Any) -> dict[str, Any]:
         """Keyword arguments for b2sdk's upload of ``name``: content type, file info and the headers B2
@@ -210,25 +207,25 @@ def _settings_are_valid() -> bool:
 class _Remote:
     """One B2 file of a storage: the few calls a file object makes."""
 
-    def __init__(self, storage: StorageCore, key: str) -> None:
+    def __init__(self, storage: StorageCore, file_name: str) -> None:
         self.storage = storage
-        self.key = key
+        self.file_name = file_name
 
     def metadata(self) -> FileMetadata:
-        metadata = self.storage._b2_metadata(self.key)
+        metadata = self.storage._b2_metadata(self.file_name)
         if metadata is None:
-            raise FileNotFoundError(f"No file named {self.key!r} in B2.")
+            raise FileNotFoundError(f"No file named {self.file_name!r} in B2.")
         return metadata
 
     def download(self, range_: tuple[int, int] | None) -> Any:
         storage = self.storage
         try:
-            with decryption_errors(self.key, storage.options.server_side_encryption):
+            with decryption_errors(self.file_name, storage.options.server_side_encryption):
                 downloaded = storage.bucket.download_file_by_name(
-                    self.key, range_=range_, **storage.encryption_arguments("read")
+                    self.file_name, range_=range_, **storage.encryption_arguments("read")
                 )
         except FileNotPresent:
-            raise FileNotFoundError(f"No file named {self.key!r} in B2.") from None
+            raise FileNotFoundError(f"No file named {self.file_name!r} in B2.") from None
         if storage._memo is not None:
             # The download's headers describe the whole file (size from Content-Range when ranged).
             storage._memo.put(storage.options.bucket, FileMetadata.from_version(downloaded.download_version))
@@ -237,10 +234,12 @@ class _Remote:
     def upload(self, content: Any, options: dict[str, Any] | None = None) -> FileMetadata:
         storage = self.storage
         if options is None:
-            options = storage.get_upload_options(names.from_key(storage.options.location, self.key), content)
-        options = upload_headers.safe_arguments(options, self.key, storage.route)
+            options = storage.get_upload_options(
+                names.from_file_name(storage.options.location, self.file_name), content
+            )
+        options = upload_headers.safe_arguments(options, self.file_name, storage.route)
         options = {**options, **storage.encryption_arguments("write")}
-        version = upload.upload(storage.bucket, self.key, content, options)
+        version = upload.upload(storage.bucket, self.file_name, content, options)
         metadata = FileMetadata.from_version(version)
         if storage._memo is not None:
             storage._memo.put(storage.options.bucket, metadata)

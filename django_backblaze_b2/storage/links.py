@@ -80,16 +80,16 @@ class StorageLinks(StorageCore):
         """
         seconds = expiring_links.validated_seconds(seconds, "The link's lifetime (expire)")
         expiring_links.refuse_customer_key(self.options.server_side_encryption)
-        key = self._key(name)
-        prefix = expiring_links.scope_prefix(key, self.options.location, scope or self.options.url_expiry_scope)
+        file_name = self.b2_file_name(name)
+        prefix = expiring_links.scope_prefix(file_name, self.options.location, scope or self.options.url_expiry_scope)
         token = expiring_links.authorizations_for(self._connection).token(self.bucket, prefix, seconds)
         return f"{self.b2_url(name)}?Authorization={quote(token, safe='')}"
 
     def b2_url(self, name: str) -> str:
         """``{download_url}/file/{bucket}/{name}``, percent-encoded; no B2 call once authorized."""
-        key = self._key(name)
+        file_name = self.b2_file_name(name)
         base = self._connection.download_url().rstrip("/")
-        return f"{base}/file/{quote(self.options.bucket)}/{quote(key, safe='/')}"
+        return f"{base}/file/{quote(self.options.bucket)}/{quote(file_name, safe='/')}"
 
     get_backblaze_url = b2_url  # 7.0.0's name
 
@@ -104,12 +104,12 @@ class StorageLinks(StorageCore):
         base = cdn["base_url"].rstrip("/")
         if "://" not in base:
             base = f"https://{base}"
-        key = quote(self._key(name), safe="/")
+        file_name = quote(self.b2_file_name(name), safe="/")
         if cdn["include_bucket_url_segments"]:
-            return f"{base}/file/{quote(self.options.bucket)}/{key}"
-        return f"{base}/{key}"
+            return f"{base}/file/{quote(self.options.bucket)}/{file_name}"
+        return f"{base}/{file_name}"
 
     def download_authorization(self, name: str, seconds: int) -> str:
         """A download token for ``name``'s exact B2 file name, reused until close to expiry (one class C
         call at most); for a web server that downloads on the caller's behalf (offload mode)."""
-        return expiring_links.authorizations_for(self._connection).token(self.bucket, self._key(name), seconds)
+        return expiring_links.authorizations_for(self._connection).token(self.bucket, self.b2_file_name(name), seconds)

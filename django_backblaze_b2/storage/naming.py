@@ -22,7 +22,7 @@ logger = logging.getLogger(logs.LOGGER_NAME)
 
 ABANDONED_LARGE_FILE_MS = 24 * 3600 * 1000
 
-# The last name this thread's is_name_available() found free, as (bucket, key): only such a name can
+# The last name this thread's is_name_available() found free, as (bucket, file_name): only such a name can
 # have been found free by a concurrent save too, so only it needs settling after the upload. A name
 # chosen otherwise (an overridden get_available_name(), or _save() called directly, as
 # ManifestStaticFilesStorage does) is meant to overwrite.
@@ -32,9 +32,9 @@ _found_free = threading.local()
 class StorageNaming(StorageCopies):
     """Available names for :class:`~.BackblazeB2Storage` saves."""
 
-    def _was_found_free(self, key: str) -> bool:
-        """Whether ``key`` is the name this thread's last ``is_name_available()`` found free (and forget it)."""
-        found = getattr(_found_free, "name", None) == (self.options.bucket, key)
+    def _was_found_free(self, file_name: str) -> bool:
+        """Whether ``file_name`` is the name this thread's last ``is_name_available()`` found free (and forget it)."""
+        found = getattr(_found_free, "name", None) == (self.options.bucket, file_name)
         _found_free.name = None
         return found
 
@@ -49,10 +49,10 @@ class StorageNaming(StorageCopies):
             return False
         if self.options.allow_file_overwrites:
             return True
-        key = self._key(name)
-        if self._b2_metadata(key) is not None:
+        file_name = self.b2_file_name(name)
+        if self._b2_metadata(file_name) is not None:
             return False
-        _found_free.name = (self.options.bucket, key)
+        _found_free.name = (self.options.bucket, file_name)
         return True
 
     def get_alternative_name(self, file_root: str, file_ext: str) -> str:
@@ -109,7 +109,7 @@ class StorageNaming(StorageCopies):
         seen_ours = older_contender = False
         # Newest first, however many saves raced (B2 bills a page of up to 1000 as one call): ours,
         # then whether any contender began before it.
-        for version in bucket.list_file_versions(ours.key, fetch_count=1000):
+        for version in bucket.list_file_versions(ours.file_name, fetch_count=1000):
             if version.action == "hide":
                 break
             if not (
@@ -124,14 +124,14 @@ class StorageNaming(StorageCopies):
         if not older_contender:
             return name
         new_name = self.get_available_name(name)
-        new_key = self._key(new_name)
+        new_file_name = self.b2_file_name(new_name)
         logger.warning(
             "django-backblaze-b2: another save took %r at the same moment; this one is stored as %r.",
             name,
             new_name,
         )
-        self._copy_version(ours, new_key)
-        bucket.delete_file_version(ours.file_id, ours.key)
+        self._copy_version(ours, new_file_name)
+        bucket.delete_file_version(ours.file_id, ours.file_name)
         if self._memo is not None:
-            self._memo.forget(self.options.bucket, ours.key)
+            self._memo.forget(self.options.bucket, ours.file_name)
         return new_name

@@ -16,7 +16,7 @@ from django_backblaze_b2.testing import SimulatedB2
 
 def upload_as_7_0_0(storage: StaffStorage, name: str, data: bytes, content_type: str = "application/pdf") -> None:
     """A file as 7.0.0 stored it: no access mark, the browser's content type as it came."""
-    storage.bucket.upload_bytes(data, storage._key(name), content_type=content_type)
+    storage.bucket.upload_bytes(data, storage.b2_file_name(name), content_type=content_type)
 
 
 def when_called(b2: SimulatedB2, api_name: str, action: Any) -> None:
@@ -132,7 +132,7 @@ def test_an_sse_c_7_0_0_file_is_marked_and_still_decrypts(settings: Any) -> None
     }
     storage = StaffStorage()
     sse = EncryptionSetting(EncryptionMode.SSE_C, EncryptionAlgorithm.AES256, EncryptionKey(secret=key, key_id="k1"))
-    storage.bucket.upload_bytes(b"vault", storage._key("vault.bin"), encryption=sse)
+    storage.bucket.upload_bytes(b"vault", storage.b2_file_name("vault.bin"), encryption=sse)
     assert storage.mark_file("vault.bin") == "marked"
     metadata = StaffStorage().get_file_metadata("vault.bin")
     assert access.marked_route(metadata.file_info) == "staff"

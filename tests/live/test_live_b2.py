@@ -66,7 +66,7 @@ def test_hidden_and_missing_files_are_missing(live_storage: BackblazeB2Storage) 
     with pytest.raises(FileNotFoundError):
         live_storage.size("missing.txt")
     live_storage.save("hidden.txt", ContentFile(b"x"))
-    live_storage.bucket.hide_file(live_storage._key("hidden.txt"))
+    live_storage.bucket.hide_file(live_storage.b2_file_name("hidden.txt"))
     assert not live_storage.exists("hidden.txt")  # B2 answers HEAD of a hidden file with 404
     assert not live_storage.exists("missing.txt")
 

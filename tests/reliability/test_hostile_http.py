@@ -260,7 +260,7 @@ def protected(request: pytest.FixtureRequest, served: SimulatedB2, settings: Any
     staff_storage.save(SECRET, _content(data))
     PublicStorage().save("open.txt", _content(b"for everyone"))
     LoggedInStorage().save("members.txt", _content(b"for members"))
-    yield Protected(data, staff_storage.options.bucket, staff_storage._key(SECRET))
+    yield Protected(data, staff_storage.options.bucket, staff_storage.b2_file_name(SECRET))
 
 
 def tricks(secret: Protected) -> list[str]:

@@ -168,7 +168,7 @@ SHARED = {"bucket": "shared", "specific_bucket_names": {"public": None, "logged_
 def put_unmarked(name: str, data: bytes, content_type: str = "application/octet-stream") -> None:
     """A file as 7.0.0 (or an upload by hand) left it: no access mark."""
     storage = BackblazeB2Storage()
-    storage.bucket.upload_bytes(data, storage._key(name), content_type=content_type)
+    storage.bucket.upload_bytes(data, storage.b2_file_name(name), content_type=content_type)
 
 
 WITHOUT_MODELS = [
@@ -305,7 +305,7 @@ class TestSharedBucket:
         settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, **config, "serve_unmarked_files": True}
         assert checks.check_route_separation() == []
         settings.BACKBLAZE_CONFIG = {**settings.BACKBLAZE_CONFIG, "serve_unmarked_files": False}
-        public = routes.scope("public")  # where the public route's files live
+        public = routes.place("public")  # where the public route's files live
         BackblazeB2Storage(bucket=public.bucket).bucket.upload_bytes(b"png", f"{public.location}/logo.png".lstrip("/"))
         assert body(client.get("/b2/logo.png")) == b"png"
 

@@ -295,7 +295,7 @@ class TestRepresentation:
         from django_backblaze_b2.metadata import FileMetadata
 
         fields: dict[str, Any] = {
-            "key": "k",
+            "file_name": "k",
             "size": 10,
             "content_type": "b2/x-auto",
             "content_sha1": None,

@@ -40,7 +40,7 @@ class Command(BaseCommand):
                     found += 1
                     kind = "finished, not saved" if leftover.finished else "unfinished"
                     verb = "would remove" if options["dry_run"] else "removing"
-                    self.stdout.write(f"{where}: {verb} {leftover.key} ({kind})")
+                    self.stdout.write(f"{where}: {verb} {leftover.file_name} ({kind})")
                     if not options["dry_run"]:
                         remove(storage, leftover)
         self.stdout.write(f"{found} abandoned direct upload(s){' found' if options['dry_run'] else ' removed'}.")
